@@ -1,0 +1,195 @@
+package io.mesh4j;
+
+import io.mesh4j.balance.RandomSource;
+import io.mesh4j.discovery.DiscoverySource;
+import io.mesh4j.discovery.StaticDiscovery;
+import io.mesh4j.discovery.Subscription;
+import io.mesh4j.policy.PolicySource;
+import io.mesh4j.policy.ServicePolicy;
+import io.mesh4j.policy.StaticPolicySource;
+import io.mesh4j.telemetry.MeshTelemetry;
+import io.mesh4j.time.Ticker;
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The mesh runtime: ties discovery, policies and telemetry together and holds one
+ * {@link ServiceRuntime} per logical service called. Create one per application and share it;
+ * protocol adapters (OkHttp, gRPC) take it as their engine.
+ *
+ * <pre>{@code
+ * try (Mesh mesh = Mesh.builder()
+ *     .discovery(StaticDiscovery.of("orders", List.of(Endpoint.of("10.0.0.1", 8080))))
+ *     .build()) {
+ *   OkHttpClient client = MeshOkHttp.client(mesh, new OkHttpClient());
+ *   ...
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe. Looking up a service on the request path is a lock-free map read.
+ */
+public final class Mesh implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(Mesh.class.getName());
+
+  private final DiscoverySource discovery;
+  private final PolicySource policies;
+  private final ServicePolicy defaultPolicy;
+  private final Ticker ticker;
+  private final RandomSource random;
+  private final MeshTelemetry telemetry;
+  private final Consumer<String> eventLog;
+  private final ConcurrentMap<String, ServiceRuntime> services = new ConcurrentHashMap<>();
+  private final List<Subscription> subscriptions = new ArrayList<>();
+  private volatile boolean closed;
+
+  private Mesh(Builder b) {
+    this.discovery = b.discovery;
+    this.policies = b.policies;
+    this.defaultPolicy = b.defaultPolicy;
+    this.ticker = b.ticker;
+    this.random = b.random;
+    this.telemetry = new MeshTelemetry(b.openTelemetry != null ? b.openTelemetry : GlobalOpenTelemetry.get(), ticker);
+    this.eventLog = b.eventLog;
+  }
+
+  /** A builder with static, empty discovery, no policies (defaults everywhere) and the global OpenTelemetry. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Whether {@code host} names a mesh service (the discovery source resolves it). */
+  public boolean handles(String host) {
+    return services.containsKey(host) || discovery.handles(host);
+  }
+
+  /**
+   * The runtime of {@code service}, created and subscribed to discovery and policy on first use.
+   *
+   * @throws IllegalStateException when the mesh is closed
+   */
+  public ServiceRuntime service(String service) {
+    ServiceRuntime rt = services.get(service);
+    if (rt != null) {
+      return rt;
+    }
+    return services.computeIfAbsent(service, this::open);
+  }
+
+  private ServiceRuntime open(String service) {
+    if (closed) {
+      throw new IllegalStateException("mesh is closed (service '" + service + "' requested)");
+    }
+    ServiceRuntime rt = new ServiceRuntime(service, defaultPolicy, ticker, random, telemetry, discovery.describe(),
+        eventLog);
+    // Policy first, so the first endpoint set is seeded with the service's own default RTT.
+    Subscription p = policies.subscribe(service, rt::onPolicy);
+    Subscription d = discovery.subscribe(service, rt::onEndpoints);
+    synchronized (subscriptions) {
+      subscriptions.add(p);
+      subscriptions.add(d);
+    }
+    return rt;
+  }
+
+  /** The services called so far. */
+  public Collection<ServiceRuntime> services() {
+    return List.copyOf(services.values());
+  }
+
+  public MeshTelemetry telemetry() {
+    return telemetry;
+  }
+
+  public Ticker ticker() {
+    return ticker;
+  }
+
+  /** The policy services run on until their source delivers one. */
+  public ServicePolicy defaultPolicy() {
+    return defaultPolicy;
+  }
+
+  /** Stops listening to discovery and policy sources. Calls already running finish normally. */
+  @Override
+  public void close() {
+    closed = true;
+    synchronized (subscriptions) {
+      for (Subscription s : subscriptions) {
+        try {
+          s.close();
+        } catch (RuntimeException e) {
+          LOG.log(Level.WARNING, "closing a subscription failed", e);
+        }
+      }
+      subscriptions.clear();
+    }
+  }
+
+  /** Configures a {@link Mesh}. */
+  public static final class Builder {
+    private DiscoverySource discovery = StaticDiscovery.create();
+    private PolicySource policies = StaticPolicySource.create();
+    private ServicePolicy defaultPolicy = ServicePolicy.DEFAULT;
+    private OpenTelemetry openTelemetry;
+    private Ticker ticker = Ticker.system();
+    private RandomSource random = RandomSource.threadLocal();
+    private Consumer<String> eventLog = msg -> LOG.info(msg);
+
+    private Builder() {}
+
+    /** Where endpoints come from. Default: an empty {@link StaticDiscovery}. */
+    public Builder discovery(DiscoverySource value) {
+      discovery = Objects.requireNonNull(value, "discovery");
+      return this;
+    }
+
+    /** Where per-service policies come from. Default: none, every service on {@link #defaultPolicy}. */
+    public Builder policies(PolicySource value) {
+      policies = Objects.requireNonNull(value, "policies");
+      return this;
+    }
+
+    /** The policy of services their source has none for. Default {@link ServicePolicy#DEFAULT}. */
+    public Builder defaultPolicy(ServicePolicy value) {
+      defaultPolicy = Objects.requireNonNull(value, "defaultPolicy");
+      return this;
+    }
+
+    /** The OpenTelemetry to trace and measure with. Default: {@link GlobalOpenTelemetry#get()}. */
+    public Builder openTelemetry(OpenTelemetry value) {
+      openTelemetry = Objects.requireNonNull(value, "openTelemetry");
+      return this;
+    }
+
+    /** The clock (tests pass a {@link io.mesh4j.time.ManualTicker}). */
+    public Builder ticker(Ticker value) {
+      ticker = Objects.requireNonNull(value, "ticker");
+      return this;
+    }
+
+    /** The balancers' randomness (tests pass {@link RandomSource#seeded}). */
+    public Builder random(RandomSource value) {
+      random = Objects.requireNonNull(value, "random");
+      return this;
+    }
+
+    /** Receives one line per ejection and readmission. Default: java.util.logging at INFO. */
+    public Builder eventLog(Consumer<String> value) {
+      eventLog = Objects.requireNonNull(value, "eventLog");
+      return this;
+    }
+
+    public Mesh build() {
+      return new Mesh(this);
+    }
+  }
+}

@@ -1,0 +1,291 @@
+package io.mesh4j;
+
+import io.mesh4j.balance.Balancer;
+import io.mesh4j.balance.Balancers;
+import io.mesh4j.balance.Candidates;
+import io.mesh4j.balance.EndpointStats;
+import io.mesh4j.balance.PickTrace;
+import io.mesh4j.balance.RandomSource;
+import io.mesh4j.discovery.Endpoint;
+import io.mesh4j.discovery.EndpointSet;
+import io.mesh4j.policy.OutlierPolicy;
+import io.mesh4j.policy.ServicePolicy;
+import io.mesh4j.policy.VersionedPolicy;
+import io.mesh4j.telemetry.MeshTelemetry;
+import io.mesh4j.time.Ticker;
+import io.opentelemetry.api.common.Attributes;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * The mesh's state for one logical service: its policy, its endpoints with their statistics, and the
+ * balancer. Protocol adapters call {@link #pick}, then {@link #onStart} and {@link #onFinish} around
+ * each attempt.
+ *
+ * <h2>Concurrency</h2>
+ * Everything a request reads is one immutable {@link State} behind a volatile field: policy,
+ * balancer, and the candidate arrays (all endpoints, and those not ejected). Changes — a new endpoint
+ * set, a new policy revision, an ejection, a readmission — build a new State under {@code lock} and
+ * publish it with one volatile write, so a request sees either the old state or the new one, never a
+ * mix, and never takes the lock. The lock is taken only on those rare events: an endpoint crossing the
+ * failure threshold, or the first pick after an ejection has expired (with {@code tryLock}: a request
+ * that finds another thread rebuilding goes on with the current state).
+ */
+public final class ServiceRuntime {
+  private final String name;
+  private final Ticker ticker;
+  private final RandomSource random;
+  private final MeshTelemetry telemetry;
+  private final String discoveryName;
+  private final Consumer<String> eventLog;
+  private final ReentrantLock lock = new ReentrantLock();
+  /** Stats by address, so statistics survive endpoint-set updates. Guarded by {@code lock}. */
+  private final Map<String, EndpointStats> statsByAddress = new HashMap<>();
+  private final Attributes serviceAttributes;
+
+  private volatile State state;
+
+  /** One consistent view of the service, immutable. */
+  private static final class State {
+    final ServicePolicy policy;
+    final long policyRevision;
+    final long endpointsRevision;
+    final Balancer balancer;
+    final Candidates all;
+    final Candidates healthy;
+    final boolean panic;
+    final boolean anyEjected;
+    final long nextReadmitNanos;
+
+    State(ServicePolicy policy, long policyRevision, long endpointsRevision, Balancer balancer,
+        List<EndpointStats> endpoints) {
+      this.policy = policy;
+      this.policyRevision = policyRevision;
+      this.endpointsRevision = endpointsRevision;
+      this.balancer = balancer;
+      List<EndpointStats> ok = new ArrayList<>(endpoints.size());
+      boolean ejected = false;
+      long next = 0;
+      for (EndpointStats e : endpoints) {
+        if (e.isEjected()) {
+          if (!ejected || e.ejectedUntilNanos() - next < 0) {
+            next = e.ejectedUntilNanos();
+          }
+          ejected = true;
+        } else {
+          ok.add(e);
+        }
+      }
+      this.all = Candidates.of(endpoints);
+      this.healthy = Candidates.of(ok);
+      this.anyEjected = ejected;
+      this.nextReadmitNanos = next;
+      int threshold = policy.outlier().panicThresholdPercent();
+      this.panic = !endpoints.isEmpty() && (ok.isEmpty() || ok.size() * 100L < (long) endpoints.size() * threshold);
+    }
+
+    List<EndpointStats> endpoints() {
+      List<EndpointStats> list = new ArrayList<>(all.size());
+      for (int i = 0; i < all.size(); i++) {
+        list.add(all.get(i));
+      }
+      return list;
+    }
+  }
+
+  ServiceRuntime(String name, ServicePolicy defaultPolicy, Ticker ticker, RandomSource random,
+      MeshTelemetry telemetry, String discoveryName, Consumer<String> eventLog) {
+    this.name = name;
+    this.ticker = ticker;
+    this.random = random;
+    this.telemetry = telemetry;
+    this.discoveryName = discoveryName;
+    this.eventLog = eventLog;
+    this.serviceAttributes = Attributes.of(MeshTelemetry.SERVICE, name);
+    this.state = new State(defaultPolicy, 0, -1, Balancers.create(defaultPolicy.balancer(), ticker, random),
+        List.of());
+  }
+
+  /** The logical service name. */
+  public String name() {
+    return name;
+  }
+
+  /** The policy in force. */
+  public ServicePolicy policy() {
+    return state.policy;
+  }
+
+  /** The revision of the policy in force (0: the mesh default, no source has delivered one). */
+  public long policyRevision() {
+    return state.policyRevision;
+  }
+
+  /** Whether panic mode is on: too few endpoints available, so ejected ones are used too. */
+  public boolean panicMode() {
+    return state.panic;
+  }
+
+  /** A snapshot of every endpoint's statistics, for status pages and health checks. */
+  public List<EndpointStats> endpoints() {
+    return state.endpoints();
+  }
+
+  /** Attributes naming this service, cached for metrics. */
+  public Attributes attributes() {
+    return serviceAttributes;
+  }
+
+  /**
+   * Picks the endpoint for the next attempt.
+   *
+   * @param avoid an endpoint not to use if there is another (the one that just failed), or null
+   * @param trace receives the balancer's reasons when non-null
+   * @throws NoEndpointsException when discovery knows no endpoint of this service
+   */
+  public EndpointStats pick(EndpointStats avoid, PickTrace trace) throws NoEndpointsException {
+    State s = state;
+    if (s.anyEjected && ticker.nanoTime() - s.nextReadmitNanos >= 0) {
+      s = readmitDue();
+    }
+    Candidates c = s.panic ? s.all : s.healthy;
+    if (c.size() == 0) {
+      throw new NoEndpointsException(name, discoveryName);
+    }
+    if (trace != null) {
+      trace.candidates(s.healthy.size(), s.all.size(), s.panic);
+    }
+    return s.balancer.pick(c, avoid, trace);
+  }
+
+  /** Call when an attempt is sent to {@code e}; returns the start time to pass to {@link #onFinish}. */
+  public long onStart(EndpointStats e) {
+    e.onStart();
+    return ticker.nanoTime();
+  }
+
+  /** Call once when the attempt started with {@link #onStart} has its answer (or failed). */
+  public void onFinish(EndpointStats e, long startNanos, Outcome outcome) {
+    long now = ticker.nanoTime();
+    State s = state;
+    if (outcome != Outcome.CANCELLED) {
+      e.observe(now - startNanos, now, s.policy.balancer().decay().toNanos());
+    }
+    boolean counted = outcome == Outcome.SUCCESS || outcome == Outcome.FAILURE;
+    int failures = e.onFinish(outcome == Outcome.FAILURE, counted);
+    OutlierPolicy op = s.policy.outlier();
+    if (outcome == Outcome.FAILURE && op.enabled() && failures >= op.consecutiveFailures()) {
+      considerEjection(e, now);
+    }
+  }
+
+  private void considerEjection(EndpointStats e, long now) {
+    lock.lock();
+    try {
+      State s = state;
+      if (e.isEjected() || statsByAddress.get(e.endpoint().address()) != e) {
+        return; // already ejected, or no longer part of the service
+      }
+      OutlierPolicy op = s.policy.outlier();
+      int total = s.all.size();
+      int ejected = total - s.healthy.size();
+      int max = op.maxEjectionPercent() == 0 ? 0 : Math.max(1, total * op.maxEjectionPercent() / 100);
+      if (ejected >= max) {
+        return; // cap reached: keep it in rotation; P2C already steers away from a failing endpoint
+      }
+      long duration = e.eject(now, op);
+      int times = e.timesEjected();
+      publish(s.policy, s.policyRevision, s.endpointsRevision, s.balancer, s.endpoints());
+      if (telemetry.metricsEnabled()) {
+        telemetry.ejections().add(1, Attributes.of(MeshTelemetry.SERVICE, name,
+            MeshTelemetry.ENDPOINT, e.endpoint().address()));
+      }
+      eventLog.accept("service '" + name + "': ejected " + e.endpoint().address() + " for "
+          + duration / 1_000_000 + " ms (ejection #" + times + ")");
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private State readmitDue() {
+    if (!lock.tryLock()) {
+      return state; // another thread is rebuilding; this request uses the state it has
+    }
+    try {
+      State s = state;
+      long now = ticker.nanoTime();
+      boolean changed = false;
+      for (EndpointStats e : s.endpoints()) {
+        if (e.readmitIfDue(now)) {
+          changed = true;
+          eventLog.accept("service '" + name + "': readmitted " + e.endpoint().address());
+        }
+      }
+      if (changed) {
+        publish(s.policy, s.policyRevision, s.endpointsRevision, s.balancer, s.endpoints());
+      }
+      return state;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Discovery listener: a new endpoint set, statistics kept for addresses that remain. */
+  void onEndpoints(EndpointSet set) {
+    lock.lock();
+    try {
+      State s = state;
+      if (set.revision() != 0 && set.revision() < s.endpointsRevision) {
+        return; // never go backwards
+      }
+      long now = ticker.nanoTime();
+      double seed = s.policy.balancer().defaultRtt().toNanos();
+      Map<String, EndpointStats> next = new HashMap<>();
+      List<EndpointStats> list = new ArrayList<>(set.endpoints().size());
+      for (Endpoint ep : set.endpoints()) {
+        EndpointStats old = statsByAddress.get(ep.address());
+        EndpointStats st = old == null ? new EndpointStats(ep, seed, now)
+            : old.endpoint().equals(ep) ? old : new EndpointStats(ep, old);
+        next.put(ep.address(), st);
+        list.add(st);
+      }
+      statsByAddress.clear();
+      statsByAddress.putAll(next);
+      publish(s.policy, s.policyRevision, set.revision(), s.balancer, list);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Policy listener: swaps the policy in; a new balancer only when the balancer section changed. */
+  void onPolicy(VersionedPolicy vp) {
+    lock.lock();
+    try {
+      State s = state;
+      if (vp.revision() < s.policyRevision) {
+        return; // never go backwards
+      }
+      Balancer balancer = vp.policy().balancer().equals(s.policy.balancer()) ? s.balancer
+          : Balancers.create(vp.policy().balancer(), ticker, random);
+      publish(vp.policy(), vp.revision(), s.endpointsRevision, balancer, s.endpoints());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void publish(ServicePolicy policy, long policyRevision, long endpointsRevision, Balancer balancer,
+      List<EndpointStats> endpoints) {
+    state = new State(policy, policyRevision, endpointsRevision, balancer, endpoints);
+  }
+
+  @Override
+  public String toString() {
+    State s = state;
+    return "ServiceRuntime{" + name + ", endpoints=" + s.all.size() + ", available=" + s.healthy.size()
+        + ", policyRevision=" + s.policyRevision + "}";
+  }
+}

@@ -1,0 +1,26 @@
+package io.mesh4j.discovery;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * An immutable snapshot of a service's endpoints, as one discovery source saw them at one revision.
+ *
+ * @param service  the logical service name
+ * @param revision the source's revision for this snapshot (monotonic per source; 0 when the source has none)
+ * @param endpoints the endpoints, without duplicates by address
+ */
+public record EndpointSet(String service, long revision, List<Endpoint> endpoints) {
+
+  public EndpointSet {
+    Objects.requireNonNull(service, "service");
+    endpoints = List.copyOf(endpoints);
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (Endpoint e : endpoints) {
+      if (!seen.add(e.address())) {
+        throw new IllegalArgumentException("endpoints of '" + service + "': " + e.address()
+            + " appears twice (expected: each address once)");
+      }
+    }
+  }
+}

@@ -1,0 +1,15 @@
+package io.mesh4j.policy;
+
+import java.util.Objects;
+
+/**
+ * A policy as a {@link PolicySource} delivers it: the service, the source's revision and the value.
+ *
+ * @param revision increases with every change the source makes; a client never goes backwards
+ */
+public record VersionedPolicy(String service, long revision, ServicePolicy policy) {
+  public VersionedPolicy {
+    Objects.requireNonNull(service, "service");
+    Objects.requireNonNull(policy, "policy");
+  }
+}

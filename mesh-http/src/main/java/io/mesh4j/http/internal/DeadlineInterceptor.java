@@ -1,0 +1,74 @@
+package io.mesh4j.http.internal;
+
+import io.mesh4j.DeadlineExceededException;
+import io.mesh4j.Mesh;
+import io.mesh4j.ServiceRuntime;
+import io.mesh4j.deadline.Deadline;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+import java.io.IOException;
+import okhttp3.Interceptor;
+import okhttp3.Request;
+import okhttp3.Response;
+
+/**
+ * Layer 2: the effective deadline of the call is the earlier of the policy's total timeout and the
+ * deadline inherited from the caller's context. An already-expired deadline fails the call before
+ * anything is sent. Otherwise the deadline is made current for the layers below (the attempt layer
+ * sends what is left of it downstream) and the call is cancelled when it passes.
+ *
+ * <p>The deadline covers the call up to the response headers; reading the body is bounded by
+ * OkHttp's read timeout, so a caller streaming a large body is not cut off mid-way.
+ */
+public final class DeadlineInterceptor implements Interceptor {
+  private final Mesh mesh;
+
+  public DeadlineInterceptor(Mesh mesh) {
+    this.mesh = mesh;
+  }
+
+  @Override
+  public Response intercept(Chain chain) throws IOException {
+    Request request = chain.request();
+    String service = request.url().host();
+    if (!mesh.handles(service)) {
+      return chain.proceed(request);
+    }
+    ServiceRuntime runtime = mesh.service(service);
+    Context context = Context.current();
+    Deadline inherited = Deadline.fromContext(context);
+    long totalNanos = runtime.policy().timeouts().total().toNanos();
+    boolean inheritedWins = inherited != null && inherited.remainingNanos() <= totalNanos;
+    Deadline deadline = inheritedWins ? inherited : Deadline.afterNanos(totalNanos, mesh.ticker());
+    long remaining = deadline.remainingNanos();
+    if (remaining <= 0) {
+      throw new DeadlineExceededException(service, "deadline expired " + (-remaining / 1_000_000)
+          + " ms before the request was sent (inherited from the caller); nothing was sent", false, null);
+    }
+    CallCanceller canceller = CallCanceller.start(chain.call(), remaining);
+    boolean fired;
+    try (Scope ignored = inheritedWins ? null : context.with(deadline).makeCurrent()) {
+      Response response = chain.proceed(request);
+      fired = canceller.stop();
+      if (!fired) {
+        return response;
+      }
+      response.close();
+    } catch (IOException e) {
+      if (canceller.stop()) {
+        throw exceeded(service, inheritedWins, remaining, e);
+      }
+      throw e;
+    } catch (RuntimeException | Error e) {
+      canceller.stop();
+      throw e;
+    }
+    throw exceeded(service, inheritedWins, remaining, null);
+  }
+
+  private static DeadlineExceededException exceeded(String service, boolean inherited, long nanos, Throwable cause) {
+    return new DeadlineExceededException(service, "deadline of " + Math.max(1, nanos / 1_000_000) + " ms ("
+        + (inherited ? "inherited from the caller" : "policy timeouts.total") + ") passed before the response",
+        true, cause);
+  }
+}
