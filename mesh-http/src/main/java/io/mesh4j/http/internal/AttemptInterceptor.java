@@ -15,6 +15,9 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapSetter;
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
@@ -30,6 +33,8 @@ import okhttp3.Response;
 public final class AttemptInterceptor implements Interceptor {
   static final AttributeKey<String> PEER_ADDRESS = AttributeKey.stringKey("network.peer.address");
   static final AttributeKey<Long> PEER_PORT = AttributeKey.longKey("network.peer.port");
+  /** Attempts per call when endpoints refuse connections (the request was never sent). */
+  static final int MAX_UNSENT_ATTEMPTS = 3;
   private static final TextMapSetter<Request.Builder> SETTER = (builder, key, value) -> builder.header(key, value);
 
   private final Mesh mesh;
@@ -38,6 +43,11 @@ public final class AttemptInterceptor implements Interceptor {
     this.mesh = mesh;
   }
 
+  /**
+   * Attempts the call, moving to another endpoint when the connection could not even be opened:
+   * such a request was never written, so it is safe to send elsewhere whatever its method. Everything
+   * else (5xx, resets, timeouts) is left to the retry layer, which knows about idempotency and budgets.
+   */
   @Override
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
@@ -47,9 +57,32 @@ public final class AttemptInterceptor implements Interceptor {
     }
     ServiceRuntime runtime = mesh.service(service);
     Context context = Context.current();
+    boolean recording = Span.fromContext(context).isRecording();
+    EndpointStats avoid = null;
+    for (int attempt = 1; ; attempt++) {
+      // The decision trace is allocated only when a sampled span will carry it.
+      PickTrace trace = recording ? new PickTrace() : null;
+      EndpointStats chosen = runtime.pick(avoid, trace);
+      try {
+        return attempt(chain, request, service, runtime, context, chosen, trace, attempt);
+      } catch (IOException e) {
+        if (attempt >= MAX_UNSENT_ATTEMPTS || !neverSent(e) || chain.call().isCanceled()
+            || runtime.endpoints().size() < 2) {
+          throw e;
+        }
+        avoid = chosen;
+      }
+    }
+  }
+
+  /** Connection-level failures that happen before any byte of the request is written. */
+  static boolean neverSent(IOException e) {
+    return e instanceof ConnectException || e instanceof NoRouteToHostException || e instanceof UnknownHostException;
+  }
+
+  private Response attempt(Chain chain, Request request, String service, ServiceRuntime runtime, Context context,
+      EndpointStats chosen, PickTrace trace, int attemptNumber) throws IOException {
     Span span = Span.fromContext(context);
-    PickTrace trace = span.isRecording() ? new PickTrace() : null;
-    EndpointStats chosen = runtime.pick(null, trace);
     Endpoint endpoint = chosen.endpoint();
 
     HttpUrl url = request.url().newBuilder().host(endpoint.host()).port(endpoint.port()).build();
@@ -108,7 +141,7 @@ public final class AttemptInterceptor implements Interceptor {
         span.setAttribute(PEER_ADDRESS, endpoint.host());
         span.setAttribute(PEER_PORT, (long) endpoint.port());
         span.addEvent("mesh.attempt", Attributes.builder()
-            .put(MeshTelemetry.ATTEMPT, 1L)
+            .put(MeshTelemetry.ATTEMPT, (long) attemptNumber)
             .put(MeshTelemetry.ENDPOINT, endpoint.address())
             .put(MeshTelemetry.BALANCER, trace.algorithm())
             .put(MeshTelemetry.DECISION, trace.describe())
