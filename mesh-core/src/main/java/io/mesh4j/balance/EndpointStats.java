@@ -27,10 +27,10 @@ public final class EndpointStats {
   private static final double MIN_COST_NANOS = 1_000;
 
   private final Endpoint endpoint;
-  private final AtomicInteger pending = new AtomicInteger();
+  private final AtomicInteger pending;
   private final AtomicInteger consecutiveFailures = new AtomicInteger();
-  private final LongAdder requests = new LongAdder();
-  private final LongAdder failures = new LongAdder();
+  private final LongAdder requests;
+  private final LongAdder failures;
 
   private volatile double costNanos;
   private volatile long stampNanos;
@@ -44,13 +44,23 @@ public final class EndpointStats {
   /** Stats for a new endpoint whose latency is assumed to be {@code seedRttNanos} until measured. */
   public EndpointStats(Endpoint endpoint, double seedRttNanos, long nowNanos) {
     this.endpoint = endpoint;
+    this.pending = new AtomicInteger();
+    this.requests = new LongAdder();
+    this.failures = new LongAdder();
     this.costNanos = seedRttNanos;
     this.stampNanos = nowNanos;
   }
 
-  /** A copy for a changed endpoint description (new weight or labels) that keeps what was learned. */
+  /**
+   * A copy for a changed endpoint description (new weight or labels) that keeps what was learned. The
+   * in-flight and request counters are shared with {@code from}: attempts started on it finish on it,
+   * and must still count as the endpoint's load.
+   */
   public EndpointStats(Endpoint endpoint, EndpointStats from) {
     this.endpoint = endpoint;
+    this.pending = from.pending;
+    this.requests = from.requests;
+    this.failures = from.failures;
     synchronized (from) {
       this.costNanos = from.costNanos;
       this.stampNanos = from.stampNanos;

@@ -49,8 +49,13 @@ public record Endpoint(String host, int port, int weight, String zone, Map<Strin
       throw new IllegalArgumentException("endpoint: '" + hostPort + "' (expected: host:port)");
     }
     String host = hostPort.substring(0, colon);
-    if (host.startsWith("[") && host.endsWith("]")) {
+    boolean bracketed = host.startsWith("[") && host.endsWith("]");
+    if (bracketed) {
       host = host.substring(1, host.length() - 1);
+    }
+    if ((!bracketed && host.indexOf(':') >= 0) || host.indexOf('[') >= 0 || host.indexOf(']') >= 0) {
+      throw new IllegalArgumentException("endpoint: '" + hostPort
+          + "' (expected: host:port, with an IPv6 address in brackets as in [::1]:8080)");
     }
     int port;
     try {

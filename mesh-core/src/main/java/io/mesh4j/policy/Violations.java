@@ -11,9 +11,13 @@ final class Violations {
     list.add(new InvalidPolicyException.Violation(path, problem));
   }
 
-  /** Records "{path}: {value} (expected: {expected})" unless {@code ok}. */
+  /**
+   * Records "{path}: {value} (expected: {expected})" unless {@code ok}, or unless {@code path} already
+   * has a violation: a field is reported once, by its first problem (a duration that failed to parse
+   * reaches the range checks as null, and is not "missing").
+   */
   void check(boolean ok, String path, Object value, String expected) {
-    if (!ok) {
+    if (!ok && list.stream().noneMatch(v -> v.path().equals(path))) {
       add(path, value + " (expected: " + expected + ")");
     }
   }
