@@ -36,6 +36,9 @@ public final class EndpointStats {
   private volatile long stampNanos;
 
   // Ejection state: written under the owning ServiceRuntime's lock only.
+  /** The protocol adapter's per-endpoint data; see {@link #attachment()}. */
+  private volatile Object attachment;
+
   private volatile boolean ejected;
   private volatile long ejectedUntilNanos;
   private volatile int timesEjected;
@@ -65,6 +68,7 @@ public final class EndpointStats {
       this.costNanos = from.costNanos;
       this.stampNanos = from.stampNanos;
     }
+    this.attachment = from.attachment; // same address, so derived data stays valid
     this.ejected = from.ejected;
     this.ejectedUntilNanos = from.ejectedUntilNanos;
     this.timesEjected = from.timesEjected;
@@ -74,6 +78,20 @@ public final class EndpointStats {
 
   public Endpoint endpoint() {
     return endpoint;
+  }
+
+  /**
+   * A slot where a protocol adapter keeps data it derives from the endpoint once instead of per request
+   * (mesh-http keeps the endpoint's base URL, whose host OkHttp would otherwise re-canonicalize on every
+   * attempt). Racy by design: two threads may both compute and set it; both values are equal.
+   */
+  public Object attachment() {
+    return attachment;
+  }
+
+  /** Sets the adapter's per-endpoint data; see {@link #attachment()}. */
+  public void attach(Object value) {
+    attachment = value;
   }
 
   /** Requests sent and not yet answered. */
