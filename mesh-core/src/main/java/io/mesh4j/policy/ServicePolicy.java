@@ -1,6 +1,7 @@
 package io.mesh4j.policy;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -12,19 +13,60 @@ import java.util.Objects;
  * ServicePolicy p = ServicePolicy.builder()
  *     .totalTimeout(Duration.ofSeconds(2))
  *     .balancer(BalancerAlgorithm.P2C_PEAK_EWMA)
+ *     .retries(RetryPolicy.builder().maxAttempts(2).build())
+ *     .routes(List.of(Route.toSubset("canary", Map.of("x-canary", "true"), Map.of("version", "v2"))))
  *     .build();
  * }</pre>
+ *
+ * @param timeouts       total and per-attempt timeouts
+ * @param balancer       endpoint picking
+ * @param outlier        per-endpoint ejection
+ * @param retries        retry classification, budget and backoff
+ * @param hedging        backup requests (off by default)
+ * @param circuitBreaker the service-level breaker
+ * @param limits         client-side rate and concurrency limits (off by default)
+ * @param faults         fault injection (none by default)
+ * @param routes         routing rules, first match wins (none by default: all endpoints)
  */
-public record ServicePolicy(TimeoutPolicy timeouts, BalancerPolicy balancer, OutlierPolicy outlier) {
+public record ServicePolicy(
+    TimeoutPolicy timeouts,
+    BalancerPolicy balancer,
+    OutlierPolicy outlier,
+    RetryPolicy retries,
+    HedgePolicy hedging,
+    CircuitBreakerPolicy circuitBreaker,
+    LimitPolicy limits,
+    FaultPolicy faults,
+    List<Route> routes) {
 
-  /** The defaults of DESIGN.md: 15 s total timeout, P2C peak-EWMA, ejection after 5 failures. */
-  public static final ServicePolicy DEFAULT =
-      new ServicePolicy(TimeoutPolicy.DEFAULT, BalancerPolicy.DEFAULT, OutlierPolicy.DEFAULT);
+  /** The defaults of DESIGN.md. */
+  public static final ServicePolicy DEFAULT = new ServicePolicy(TimeoutPolicy.DEFAULT, BalancerPolicy.DEFAULT,
+      OutlierPolicy.DEFAULT, RetryPolicy.DEFAULT, HedgePolicy.DEFAULT, CircuitBreakerPolicy.DEFAULT,
+      LimitPolicy.DEFAULT, FaultPolicy.NONE, List.of());
 
   public ServicePolicy {
     Objects.requireNonNull(timeouts, "timeouts");
     Objects.requireNonNull(balancer, "balancer");
     Objects.requireNonNull(outlier, "outlier");
+    Objects.requireNonNull(retries, "retries");
+    Objects.requireNonNull(hedging, "hedging");
+    Objects.requireNonNull(circuitBreaker, "circuitBreaker");
+    Objects.requireNonNull(limits, "limits");
+    Objects.requireNonNull(faults, "faults");
+    routes = List.copyOf(Objects.requireNonNull(routes, "routes"));
+    java.util.Set<String> names = new java.util.HashSet<>();
+    for (Route r : routes) {
+      if (!names.add(r.name())) {
+        throw new InvalidPolicyException(List.of(new InvalidPolicyException.Violation("routes[" + r.name() + "].name",
+            "'" + r.name() + "' used twice (expected: unique route names)")));
+      }
+    }
+  }
+
+  /** The three sections of the foundation; everything else at its default. */
+  public ServicePolicy(TimeoutPolicy timeouts, BalancerPolicy balancer, OutlierPolicy outlier) {
+    this(timeouts, balancer, outlier, RetryPolicy.DEFAULT, HedgePolicy.DEFAULT, CircuitBreakerPolicy.DEFAULT,
+        LimitPolicy.DEFAULT, FaultPolicy.NONE, List.of());
   }
 
   /** A builder starting from {@link #DEFAULT}. */
@@ -42,11 +84,23 @@ public record ServicePolicy(TimeoutPolicy timeouts, BalancerPolicy balancer, Out
     private TimeoutPolicy timeouts;
     private BalancerPolicy balancer;
     private OutlierPolicy outlier;
+    private RetryPolicy retries;
+    private HedgePolicy hedging;
+    private CircuitBreakerPolicy circuitBreaker;
+    private LimitPolicy limits;
+    private FaultPolicy faults;
+    private List<Route> routes;
 
     private Builder(ServicePolicy from) {
       timeouts = from.timeouts;
       balancer = from.balancer;
       outlier = from.outlier;
+      retries = from.retries;
+      hedging = from.hedging;
+      circuitBreaker = from.circuitBreaker;
+      limits = from.limits;
+      faults = from.faults;
+      routes = from.routes;
     }
 
     public Builder timeouts(TimeoutPolicy value) {
@@ -79,8 +133,38 @@ public record ServicePolicy(TimeoutPolicy timeouts, BalancerPolicy balancer, Out
       return this;
     }
 
+    public Builder retries(RetryPolicy value) {
+      retries = Objects.requireNonNull(value, "retries");
+      return this;
+    }
+
+    public Builder hedging(HedgePolicy value) {
+      hedging = Objects.requireNonNull(value, "hedging");
+      return this;
+    }
+
+    public Builder circuitBreaker(CircuitBreakerPolicy value) {
+      circuitBreaker = Objects.requireNonNull(value, "circuitBreaker");
+      return this;
+    }
+
+    public Builder limits(LimitPolicy value) {
+      limits = Objects.requireNonNull(value, "limits");
+      return this;
+    }
+
+    public Builder faults(FaultPolicy value) {
+      faults = Objects.requireNonNull(value, "faults");
+      return this;
+    }
+
+    public Builder routes(List<Route> value) {
+      routes = Objects.requireNonNull(value, "routes");
+      return this;
+    }
+
     public ServicePolicy build() {
-      return new ServicePolicy(timeouts, balancer, outlier);
+      return new ServicePolicy(timeouts, balancer, outlier, retries, hedging, circuitBreaker, limits, faults, routes);
     }
   }
 }

@@ -22,6 +22,10 @@ final class Violations {
     }
   }
 
+  int size() {
+    return list.size();
+  }
+
   boolean isEmpty() {
     return list.isEmpty();
   }

@@ -100,6 +100,7 @@ class PolicyCodecTest {
     InvalidPolicyException e = invalid("""
         {
           "retries": 3,
+          "colour": "red",
           "timeouts": {"total": "-5s"},
           "balancer": {"algorithm": "fastest", "decay": "10s"},
           "outlier": {"consecutiveFailures": "five", "maxEjectionPercent": 150, "panicThresholdPercent": -1,
@@ -108,6 +109,7 @@ class PolicyCodecTest {
 
     assertThat(paths(e)).containsExactlyInAnyOrder(
         "retries",
+        "colour",
         "timeouts.total",
         "balancer.algorithm",
         "outlier.jitter",
@@ -117,7 +119,9 @@ class PolicyCodecTest {
         "outlier.maxEjectionPercent",
         "outlier.panicThresholdPercent");
     assertThat(e.getMessage()).startsWith("invalid policy: ")
-        .contains("retries: unknown field (expected one of: balancer, outlier, timeouts)")
+        .contains("retries: number (expected: an object)")
+        .contains("colour: unknown field (expected one of: balancer, circuitBreaker, faults, hedging, limits, outlier,"
+            + " retries, routes, timeouts)")
         .contains("timeouts.total: -5s (expected: a duration > 0")
         .contains("balancer.algorithm: \"fastest\" (expected: one of p2c-peak-ewma, p2c-least-request, round-robin)")
         .contains("outlier.consecutiveFailures: \"five\" (expected: an integer)")

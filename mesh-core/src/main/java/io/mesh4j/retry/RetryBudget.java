@@ -1,0 +1,109 @@
+package io.mesh4j.retry;
+
+import io.mesh4j.time.Ticker;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * Caps retries at a share of recent requests plus a small reserve (Finagle's {@code RetryBudget},
+ * Linkerd's retry budget): over the last {@code ttl}, retries &lt;= {@code percent} x requests +
+ * {@code minPerSecond} x ttl. When a backend fails everything, a client with a budget sends at most
+ * ~1.2x its request rate instead of {@code maxAttempts} x — retries help with blips and cannot turn an
+ * outage into a retry storm.
+ *
+ * <h2>Concurrency</h2>
+ * The window is a ring of {@value #SLOTS} time slots, each with its own deposit and withdrawal
+ * counters in {@link AtomicLongArray}s: a request does one atomic add on one slot, no lock. A slot is
+ * recycled with a CAS on its epoch; an increment racing with that reset can be lost, and two retries
+ * racing for the last token can both get it. Both errors are bounded by the number of threads racing
+ * at a slot boundary and only ever make the budget slightly more (or less) generous for one slot —
+ * acceptable for a rate limit on retries, and the price of a hot path without locks.
+ */
+public final class RetryBudget {
+  static final int SLOTS = 10;
+
+  private final Ticker ticker;
+  private final long slotNanos;
+  private final double percent;
+  private final long reserve;
+  private final AtomicLongArray epochs = new AtomicLongArray(SLOTS);
+  private final AtomicLongArray deposits = new AtomicLongArray(SLOTS);
+  private final AtomicLongArray withdrawals = new AtomicLongArray(SLOTS);
+
+  /**
+   * @param ttl          the window, at least 10 ms
+   * @param percent      retries allowed per request, 0..1 (0.2 = 20%)
+   * @param minPerSecond retries always allowed per second, on top (the reserve for low traffic)
+   */
+  public RetryBudget(Duration ttl, double percent, int minPerSecond, Ticker ticker) {
+    if (ttl.toMillis() < 10) {
+      throw new IllegalArgumentException("ttl: " + ttl + " (expected: >= 10ms)");
+    }
+    if (!(percent >= 0 && percent <= 1)) {
+      throw new IllegalArgumentException("percent: " + percent + " (expected: 0..1)");
+    }
+    if (minPerSecond < 0) {
+      throw new IllegalArgumentException("minPerSecond: " + minPerSecond + " (expected: >= 0)");
+    }
+    this.ticker = ticker;
+    this.slotNanos = ttl.toNanos() / SLOTS;
+    this.percent = percent;
+    this.reserve = (long) Math.floor(minPerSecond * (ttl.toNanos() / 1e9));
+    long epoch = epochOf(ticker.nanoTime());
+    for (int i = 0; i < SLOTS; i++) {
+      epochs.set(i, epoch); // all slots start empty and current
+    }
+  }
+
+  private long epochOf(long nanos) {
+    return Math.floorDiv(nanos, slotNanos);
+  }
+
+  private int slot(long epoch) {
+    int i = (int) Math.floorMod(epoch, SLOTS);
+    long seen = epochs.get(i);
+    if (seen != epoch && epochs.compareAndSet(i, seen, epoch)) {
+      deposits.set(i, 0);
+      withdrawals.set(i, 0);
+    }
+    return i;
+  }
+
+  /** Records one request (every logical call deposits once, retried or not). */
+  public void deposit() {
+    deposits.incrementAndGet(slot(epochOf(ticker.nanoTime())));
+  }
+
+  /** Takes a token for one retry; false when the budget is spent. */
+  public boolean tryWithdraw() {
+    long epoch = epochOf(ticker.nanoTime());
+    int current = slot(epoch);
+    long d = 0;
+    long w = 0;
+    for (int i = 0; i < SLOTS; i++) {
+      if (epoch - epochs.get(i) < SLOTS) { // slots older than the window no longer count
+        d += deposits.get(i);
+        w += withdrawals.get(i);
+      }
+    }
+    if (w >= (long) (d * percent) + reserve) {
+      return false;
+    }
+    withdrawals.incrementAndGet(current);
+    return true;
+  }
+
+  /** Retries still available now (for status pages). */
+  public long available() {
+    long epoch = epochOf(ticker.nanoTime());
+    long d = 0;
+    long w = 0;
+    for (int i = 0; i < SLOTS; i++) {
+      if (epoch - epochs.get(i) < SLOTS) {
+        d += deposits.get(i);
+        w += withdrawals.get(i);
+      }
+    }
+    return Math.max(0, (long) (d * percent) + reserve - w);
+  }
+}
