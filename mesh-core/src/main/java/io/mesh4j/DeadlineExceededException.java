@@ -4,7 +4,7 @@ package io.mesh4j;
  * The call's deadline passed: either before anything was sent (nothing reached the server), or while
  * the call was in flight (it was cancelled). {@link #wasSent()} tells which.
  */
-public final class DeadlineExceededException extends MeshException {
+public class DeadlineExceededException extends MeshException {
   private static final long serialVersionUID = 1L;
   private final boolean sent;
 

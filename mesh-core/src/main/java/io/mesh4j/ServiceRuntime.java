@@ -9,6 +9,9 @@ import io.mesh4j.balance.RandomSource;
 import io.mesh4j.discovery.Endpoint;
 import io.mesh4j.discovery.EndpointSet;
 import io.mesh4j.policy.OutlierPolicy;
+import io.mesh4j.policy.RetryPolicy;
+import io.mesh4j.retry.Backoff;
+import io.mesh4j.retry.RetryBudget;
 import io.mesh4j.policy.ServicePolicy;
 import io.mesh4j.policy.VersionedPolicy;
 import io.mesh4j.telemetry.MeshTelemetry;
@@ -48,6 +51,17 @@ public final class ServiceRuntime {
   private final Attributes serviceAttributes;
 
   private volatile State state;
+  /** The retry budget and backoff of the policy in force; replaced (budget reset) when the section changes. */
+  private volatile Retries retries;
+
+  /**
+   * What the retry layer needs, built from one {@link RetryPolicy}.
+   *
+   * @param policy  the section they were built from
+   * @param budget  this client's retry budget for the service
+   * @param backoff jittered exponential backoff
+   */
+  public record Retries(RetryPolicy policy, RetryBudget budget, Backoff backoff) {}
 
   /** One consistent view of the service, immutable. */
   private static final class State {
@@ -106,6 +120,7 @@ public final class ServiceRuntime {
     this.discoveryName = discoveryName;
     this.eventLog = eventLog;
     this.serviceAttributes = Attributes.of(MeshTelemetry.SERVICE, name);
+    this.retries = retriesFor(defaultPolicy.retries());
     this.state = new State(defaultPolicy, 0, -1, Balancers.create(defaultPolicy.balancer(), ticker, random),
         List.of());
   }
@@ -271,10 +286,33 @@ public final class ServiceRuntime {
       }
       Balancer balancer = vp.policy().balancer().equals(s.policy.balancer()) ? s.balancer
           : Balancers.create(vp.policy().balancer(), ticker, random);
+      if (!vp.policy().retries().equals(retries.policy())) {
+        retries = retriesFor(vp.policy().retries());
+      }
       publish(vp.policy(), vp.revision(), s.endpointsRevision, balancer, s.endpoints());
     } finally {
       lock.unlock();
     }
+  }
+
+  private Retries retriesFor(RetryPolicy rp) {
+    return new Retries(rp, new RetryBudget(rp.budgetTtl(), rp.budgetPercent() / 100.0, rp.budgetMinPerSecond(), ticker),
+        new Backoff(rp.backoffBase(), rp.backoffCap(), random));
+  }
+
+  /** The retry budget and backoff for calls to this service (layer 5 reads it once per call). */
+  public Retries retries() {
+    return retries;
+  }
+
+  /** The clock this runtime measures with. */
+  public Ticker ticker() {
+    return ticker;
+  }
+
+  /** The randomness of this runtime's balancers (also used for fault injection and routing splits). */
+  public RandomSource random() {
+    return random;
   }
 
   private void publish(ServicePolicy policy, long policyRevision, long endpointsRevision, Balancer balancer,

@@ -7,7 +7,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
 /**
  * Caps retries at a share of recent requests plus a small reserve (Finagle's {@code RetryBudget},
  * Linkerd's retry budget): over the last {@code ttl}, retries &lt;= {@code percent} x requests +
- * {@code minPerSecond} x ttl. When a backend fails everything, a client with a budget sends at most
+ * {@code minPerSecond} x the time the window covers. The reserve accrues from the budget's creation,
+ * starting with one second's worth: a fresh client can retry its first failures, but cannot spend ten
+ * seconds of reserve in its first second. When a backend fails everything, a client with a budget sends at most
  * ~1.2x its request rate instead of {@code maxAttempts} x — retries help with blips and cannot turn an
  * outage into a retry storm.
  *
@@ -25,7 +27,9 @@ public final class RetryBudget {
   private final Ticker ticker;
   private final long slotNanos;
   private final double percent;
-  private final long reserve;
+  private final int minPerSecond;
+  private final long ttlNanos;
+  private final long createdNanos;
   private final AtomicLongArray epochs = new AtomicLongArray(SLOTS);
   private final AtomicLongArray deposits = new AtomicLongArray(SLOTS);
   private final AtomicLongArray withdrawals = new AtomicLongArray(SLOTS);
@@ -48,8 +52,10 @@ public final class RetryBudget {
     this.ticker = ticker;
     this.slotNanos = ttl.toNanos() / SLOTS;
     this.percent = percent;
-    this.reserve = (long) Math.floor(minPerSecond * (ttl.toNanos() / 1e9));
-    long epoch = epochOf(ticker.nanoTime());
+    this.minPerSecond = minPerSecond;
+    this.ttlNanos = ttl.toNanos();
+    this.createdNanos = ticker.nanoTime();
+    long epoch = epochOf(createdNanos);
     for (int i = 0; i < SLOTS; i++) {
       epochs.set(i, epoch); // all slots start empty and current
     }
@@ -76,7 +82,8 @@ public final class RetryBudget {
 
   /** Takes a token for one retry; false when the budget is spent. */
   public boolean tryWithdraw() {
-    long epoch = epochOf(ticker.nanoTime());
+    long now = ticker.nanoTime();
+    long epoch = epochOf(now);
     int current = slot(epoch);
     long d = 0;
     long w = 0;
@@ -86,7 +93,7 @@ public final class RetryBudget {
         w += withdrawals.get(i);
       }
     }
-    if (w >= (long) (d * percent) + reserve) {
+    if (w >= (long) (d * percent) + reserve(now)) {
       return false;
     }
     withdrawals.incrementAndGet(current);
@@ -95,7 +102,8 @@ public final class RetryBudget {
 
   /** Retries still available now (for status pages). */
   public long available() {
-    long epoch = epochOf(ticker.nanoTime());
+    long now = ticker.nanoTime();
+    long epoch = epochOf(now);
     long d = 0;
     long w = 0;
     for (int i = 0; i < SLOTS; i++) {
@@ -104,6 +112,12 @@ public final class RetryBudget {
         w += withdrawals.get(i);
       }
     }
-    return Math.max(0, (long) (d * percent) + reserve - w);
+    return Math.max(0, (long) (d * percent) + reserve(now) - w);
+  }
+
+  /** Retries allowed regardless of traffic: minPerSecond over the elapsed part of the window (>= 1 s). */
+  private long reserve(long now) {
+    long covered = Math.min(ttlNanos, Math.max(1_000_000_000L, now - createdNanos));
+    return (long) Math.floor(minPerSecond * (covered / 1e9));
   }
 }

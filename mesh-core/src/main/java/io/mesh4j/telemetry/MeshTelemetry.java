@@ -38,6 +38,7 @@ public final class MeshTelemetry {
   private final DoubleHistogram requestDuration;
   private final LongCounter attempts;
   private final LongCounter ejections;
+  private final LongCounter retries;
   private final TextMapPropagator propagator;
   private final boolean metricsEnabled;
   private final boolean tracingEnabled;
@@ -57,6 +58,10 @@ public final class MeshTelemetry {
     this.ejections = meter.counterBuilder("mesh.client.ejections")
         .setUnit("{ejection}")
         .setDescription("Endpoints ejected by outlier detection.")
+        .build();
+    this.retries = meter.counterBuilder("mesh.client.retries")
+        .setUnit("{retry}")
+        .setDescription("Retries sent, by service and reason.")
         .build();
     this.propagator = TextMapPropagator.composite(
         otel.getPropagators().getTextMapPropagator(), DeadlinePropagator.create(ticker));
@@ -81,6 +86,11 @@ public final class MeshTelemetry {
   /** {@code mesh.client.ejections}. */
   public LongCounter ejections() {
     return ejections;
+  }
+
+  /** {@code mesh.client.retries}. */
+  public LongCounter retries() {
+    return retries;
   }
 
   /** The application's propagators (W3C trace context, baggage…) plus the deadline header. */

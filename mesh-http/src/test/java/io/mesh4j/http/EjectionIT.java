@@ -122,13 +122,13 @@ class EjectionIT {
     int served503 = 0;
     for (int i = 0; i < 100; i++) {
       if (get(client).startsWith("503")) {
-        served503++; // no retries in this layer: the 503s before ejection reach the caller
+        served503++;
       }
     }
     ServiceRuntime rt = mesh.service("backend");
     assertThat(stats(rt, failing.port()).isEjected()).as("%s; 503s: %s; events %s", rt.endpoints(), served503, events)
         .isTrue();
-    assertThat(served503).isEqualTo(3);
+    assertThat(served503).as("GETs answered 503 are retried on another endpoint").isZero();
     assertThat(failing.getAllServeEvents()).hasSize(3);
   }
 
@@ -146,6 +146,7 @@ class EjectionIT {
     }
     ServiceRuntime rt = mesh.service("backend");
     assertThat(rt.panicMode()).isTrue();
-    assertThat(failing.getAllServeEvents()).hasSize(10);
+    assertThat(failing.getAllServeEvents()).hasSize(30); // 3 attempts each: nothing else to try
+
   }
 }

@@ -3,6 +3,7 @@ package io.mesh4j.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.mesh4j.AttemptTimeoutException;
 import io.mesh4j.DeadlineExceededException;
 import io.mesh4j.Mesh;
 import io.mesh4j.NoEndpointsException;
@@ -121,15 +122,18 @@ class MeshOkHttpTest {
   }
 
   @Test
-  void perAttemptTimeoutFailsTheAttemptWithATypedError() {
+  void perAttemptTimeoutFailsEachAttemptWithATypedErrorAndIdempotentCallsAreRetried() {
     policies.put("slow", ServicePolicy.builder().totalTimeout(Duration.ofSeconds(5))
         .perAttemptTimeout(Duration.ofMillis(200)).build());
     OkHttpClient client = MeshOkHttp.client(mesh, new OkHttpClient());
     assertThatThrownBy(() -> client.newCall(get("http://slow/x")).execute())
+        .isInstanceOf(AttemptTimeoutException.class)
         .isInstanceOf(DeadlineExceededException.class)
         .hasMessageContaining("per-attempt timeout of 200 ms")
         .hasMessageContaining(held.endpoint().address());
-    assertThat(mesh.service("slow").endpoints().get(0).failures()).isEqualTo(1);
+    // GET is idempotent: three attempts (the default maxAttempts), each cut at 200 ms, each a failure.
+    assertThat(mesh.service("slow").endpoints().get(0).failures()).isEqualTo(3);
+    assertThat(held.hits).hasValue(3);
   }
 
   @Test

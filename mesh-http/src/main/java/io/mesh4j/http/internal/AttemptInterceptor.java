@@ -1,6 +1,7 @@
 package io.mesh4j.http.internal;
 
-import io.mesh4j.DeadlineExceededException;
+import io.mesh4j.AttemptTimeoutException;
+import io.mesh4j.http.MeshHeaders;
 import io.mesh4j.Mesh;
 import io.mesh4j.Outcome;
 import io.mesh4j.ServiceRuntime;
@@ -17,8 +18,10 @@ import io.opentelemetry.context.propagation.TextMapSetter;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.Request;
@@ -33,8 +36,6 @@ import okhttp3.Response;
 public final class AttemptInterceptor implements Interceptor {
   static final AttributeKey<String> PEER_ADDRESS = AttributeKey.stringKey("network.peer.address");
   static final AttributeKey<Long> PEER_PORT = AttributeKey.longKey("network.peer.port");
-  /** Attempts per call when endpoints refuse connections (the request was never sent). */
-  static final int MAX_UNSENT_ATTEMPTS = 3;
   private static final TextMapSetter<Request.Builder> SETTER = (builder, key, value) -> builder.header(key, value);
 
   private final Mesh mesh;
@@ -43,11 +44,6 @@ public final class AttemptInterceptor implements Interceptor {
     this.mesh = mesh;
   }
 
-  /**
-   * Attempts the call, moving to another endpoint when the connection could not even be opened:
-   * such a request was never written, so it is safe to send elsewhere whatever its method. Everything
-   * else (5xx, resets, timeouts) is left to the retry layer, which knows about idempotency and budgets.
-   */
   @Override
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
@@ -57,21 +53,22 @@ public final class AttemptInterceptor implements Interceptor {
     }
     ServiceRuntime runtime = mesh.service(service);
     Context context = Context.current();
-    boolean recording = Span.fromContext(context).isRecording();
-    EndpointStats avoid = null;
-    for (int attempt = 1; ; attempt++) {
-      // The decision trace is allocated only when a sampled span will carry it.
-      PickTrace trace = recording ? new PickTrace() : null;
-      EndpointStats chosen = runtime.pick(avoid, trace);
-      try {
-        return attempt(chain, request, service, runtime, context, chosen, trace, attempt);
-      } catch (IOException e) {
-        if (attempt >= MAX_UNSENT_ATTEMPTS || !neverSent(e) || chain.call().isCanceled()
-            || runtime.endpoints().size() < 2) {
-          throw e;
-        }
-        avoid = chosen;
+    AttemptScope scope = AttemptScope.current(); // null when no retry layer is installed above
+    int number = scope == null ? 1 : scope.number;
+    // The decision trace is allocated only when a sampled span will carry it.
+    PickTrace trace = Span.fromContext(context).isRecording() ? new PickTrace() : null;
+    EndpointStats chosen = runtime.pick(scope == null ? null : scope.avoid, trace);
+    if (scope != null) {
+      scope.used = chosen;
+      scope.neverSent = false;
+    }
+    try {
+      return attempt(chain, request, service, runtime, context, chosen, trace, number);
+    } catch (IOException e) {
+      if (scope != null) {
+        scope.neverSent = neverSent(e);
       }
+      throw e;
     }
   }
 
@@ -92,42 +89,38 @@ public final class AttemptInterceptor implements Interceptor {
       builder.header("Host", service);
     }
     mesh.telemetry().propagator().inject(context, builder, SETTER);
+
+    builder.header(MeshHeaders.ATTEMPT, attemptNumber == 1 ? "1" : Integer.toString(attemptNumber));
     Request attempt = builder.build();
 
+    // The per-attempt timeout bounds connect, write and each read of this attempt through OkHttp's own
+    // socket timeouts, so a timed-out attempt fails alone and the call can still be retried; the
+    // call's deadline (layer 2) is what cancels the call as a whole.
     Duration perAttempt = runtime.policy().timeouts().perAttempt();
     Deadline deadline = Deadline.fromContext(context);
-    CallCanceller canceller = null;
-    long attemptNanos = 0;
+    Chain attemptChain = chain;
+    long attemptMillis = 0;
     if (perAttempt != null && (deadline == null || perAttempt.toNanos() < deadline.remainingNanos())) {
-      attemptNanos = perAttempt.toNanos();
-      canceller = CallCanceller.start(chain.call(), attemptNanos);
+      attemptMillis = Math.max(1, perAttempt.toMillis());
+      int ms = (int) Math.min(Integer.MAX_VALUE, attemptMillis);
+      attemptChain = chain.withConnectTimeout(ms, TimeUnit.MILLISECONDS)
+          .withWriteTimeout(ms, TimeUnit.MILLISECONDS)
+          .withReadTimeout(ms, TimeUnit.MILLISECONDS);
     }
 
     long start = runtime.onStart(chosen);
     Outcome outcome = Outcome.FAILURE;
     Response response = null;
     try {
-      response = chain.proceed(attempt);
+      response = attemptChain.proceed(attempt);
       outcome = response.code() >= 500 ? Outcome.FAILURE : Outcome.SUCCESS;
-      if (canceller != null && canceller.stop()) {
-        // Fired just as the headers arrived: the call is cancelled, so the body is unreadable.
-        response.close();
-        outcome = Outcome.FAILURE;
-        throw attemptTimeout(service, endpoint, attemptNanos, null);
-      }
       return response;
     } catch (IOException e) {
-      if (canceller != null && canceller.stop()) {
-        outcome = Outcome.FAILURE; // a per-attempt timeout is the endpoint's fault
-        throw attemptTimeout(service, endpoint, attemptNanos, e);
-      }
       if (chain.call().isCanceled()) {
         outcome = deadline != null && deadline.isExpired() ? Outcome.TIMEOUT : Outcome.CANCELLED;
-      }
-      throw e;
-    } catch (RuntimeException | Error e) {
-      if (canceller != null) {
-        canceller.stop();
+      } else if (attemptMillis > 0 && e instanceof SocketTimeoutException) {
+        throw new AttemptTimeoutException(service, "per-attempt timeout of " + attemptMillis
+            + " ms (policy timeouts.perAttempt) passed waiting for " + endpoint.address(), e);
       }
       throw e;
     } finally {
@@ -175,9 +168,5 @@ public final class AttemptInterceptor implements Interceptor {
     return b.build();
   }
 
-  private static DeadlineExceededException attemptTimeout(String service, Endpoint endpoint, long nanos,
-      Throwable cause) {
-    return new DeadlineExceededException(service, "per-attempt timeout of " + nanos / 1_000_000
-        + " ms (policy timeouts.perAttempt) passed waiting for " + endpoint.address(), true, cause);
-  }
+
 }
