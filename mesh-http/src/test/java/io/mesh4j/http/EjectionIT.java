@@ -16,6 +16,7 @@ import io.mesh4j.discovery.Endpoint;
 import io.mesh4j.discovery.StaticDiscovery;
 import io.mesh4j.policy.BalancerAlgorithm;
 import io.mesh4j.policy.OutlierPolicy;
+import io.mesh4j.policy.RetryPolicy;
 import io.mesh4j.policy.ServicePolicy;
 import java.io.IOException;
 import java.time.Duration;
@@ -139,14 +140,20 @@ class EjectionIT {
     closeables.add(failing::stop);
     failing.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(503)));
 
-    Mesh mesh = mesh(List.of(Endpoint.of("127.0.0.1", failing.port())), Duration.ofSeconds(30));
+    // Retries off: this is about which endpoints are used, not how often.
+    Mesh mesh = Mesh.builder().discovery(StaticDiscovery.of("backend", List.of(Endpoint.of("127.0.0.1", failing.port()))))
+        .defaultPolicy(ServicePolicy.builder().retries(RetryPolicy.disabled())
+            .outlier(OutlierPolicy.builder().consecutiveFailures(3).build()).build())
+        .eventLog(events::add).build();
+    closeables.add(mesh);
     OkHttpClient client = MeshOkHttp.client(mesh, new OkHttpClient());
     for (int i = 0; i < 10; i++) {
       assertThat(get(client)).startsWith("503"); // still sent: failing beats failing fast with nothing
     }
     ServiceRuntime rt = mesh.service("backend");
     assertThat(rt.panicMode()).isTrue();
-    assertThat(failing.getAllServeEvents()).hasSize(30); // 3 attempts each: nothing else to try
+    assertThat(failing.getAllServeEvents()).hasSize(10);
+    assertThat(events).anyMatch(e -> e.contains("ejected"));
 
   }
 }
