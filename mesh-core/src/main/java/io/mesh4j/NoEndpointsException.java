@@ -7,4 +7,10 @@ public final class NoEndpointsException extends MeshException {
   public NoEndpointsException(String service, String source) {
     super(service, "no endpoints known (discovery: " + source + ")");
   }
+
+  /** No endpoint matches the labels a route selected. */
+  public NoEndpointsException(String service, String source, String route, java.util.Map<String, String> labels) {
+    super(service, "no endpoints match route '" + route + "' destination " + new java.util.TreeMap<>(labels)
+        + " (discovery: " + source + ")");
+  }
 }

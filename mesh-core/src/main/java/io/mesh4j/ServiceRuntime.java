@@ -10,6 +10,7 @@ import io.mesh4j.discovery.Endpoint;
 import io.mesh4j.discovery.EndpointSet;
 import io.mesh4j.policy.OutlierPolicy;
 import io.mesh4j.policy.RetryPolicy;
+import io.mesh4j.policy.Route;
 import io.mesh4j.retry.Backoff;
 import io.mesh4j.retry.RetryBudget;
 import io.mesh4j.policy.ServicePolicy;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * The mesh's state for one logical service: its policy, its endpoints with their statistics, and the
@@ -63,12 +65,39 @@ public final class ServiceRuntime {
    */
   public record Retries(RetryPolicy policy, RetryBudget budget, Backoff backoff) {}
 
+  /** Endpoints to pick from: all of them, those not ejected, and whether panic mode applies. */
+  private static final class Pool {
+    final Candidates all;
+    final Candidates healthy;
+    final boolean panic;
+
+    Pool(List<EndpointStats> endpoints, int panicThresholdPercent) {
+      List<EndpointStats> ok = new ArrayList<>(endpoints.size());
+      for (EndpointStats e : endpoints) {
+        if (!e.isEjected()) {
+          ok.add(e);
+        }
+      }
+      this.all = Candidates.of(endpoints);
+      this.healthy = Candidates.of(ok);
+      this.panic = !endpoints.isEmpty()
+          && (ok.isEmpty() || ok.size() * 100L < (long) endpoints.size() * panicThresholdPercent);
+    }
+
+    Candidates candidates() {
+      return panic ? all : healthy;
+    }
+  }
+
   /** One consistent view of the service, immutable. */
   private static final class State {
     final ServicePolicy policy;
     final long policyRevision;
     final long endpointsRevision;
     final Balancer balancer;
+    final Pool everything;
+    /** Per route, per destination: the endpoints whose labels match. */
+    final Pool[][] subsets;
     final Candidates all;
     final Candidates healthy;
     final boolean panic;
@@ -81,7 +110,11 @@ public final class ServiceRuntime {
       this.policyRevision = policyRevision;
       this.endpointsRevision = endpointsRevision;
       this.balancer = balancer;
-      List<EndpointStats> ok = new ArrayList<>(endpoints.size());
+      int threshold = policy.outlier().panicThresholdPercent();
+      this.everything = new Pool(endpoints, threshold);
+      this.all = everything.all;
+      this.healthy = everything.healthy;
+      this.panic = everything.panic;
       boolean ejected = false;
       long next = 0;
       for (EndpointStats e : endpoints) {
@@ -90,16 +123,26 @@ public final class ServiceRuntime {
             next = e.ejectedUntilNanos();
           }
           ejected = true;
-        } else {
-          ok.add(e);
         }
       }
-      this.all = Candidates.of(endpoints);
-      this.healthy = Candidates.of(ok);
       this.anyEjected = ejected;
       this.nextReadmitNanos = next;
-      int threshold = policy.outlier().panicThresholdPercent();
-      this.panic = !endpoints.isEmpty() && (ok.isEmpty() || ok.size() * 100L < (long) endpoints.size() * threshold);
+      List<Route> routes = policy.routes();
+      this.subsets = new Pool[routes.size()][];
+      for (int r = 0; r < routes.size(); r++) {
+        List<Route.Destination> ds = routes.get(r).destinations();
+        subsets[r] = new Pool[ds.size()];
+        for (int d = 0; d < ds.size(); d++) {
+          Map<String, String> labels = ds.get(d).labels();
+          List<EndpointStats> matching = new ArrayList<>();
+          for (EndpointStats e : endpoints) {
+            if (e.endpoint().labels().entrySet().containsAll(labels.entrySet())) {
+              matching.add(e);
+            }
+          }
+          subsets[r][d] = new Pool(matching, threshold);
+        }
+      }
     }
 
     List<EndpointStats> endpoints() {
@@ -163,16 +206,84 @@ public final class ServiceRuntime {
    * @throws NoEndpointsException when discovery knows no endpoint of this service
    */
   public EndpointStats pick(EndpointStats avoid, PickTrace trace) throws NoEndpointsException {
+    return pick(NO_ROUTE, avoid, trace);
+  }
+
+  /** The route key meaning "no route matched: all endpoints". */
+  public static final long NO_ROUTE = -1;
+
+  /**
+   * Routing (layer 3): the first route of the policy matching the request, and for a weighted split the
+   * destination drawn at random by weight. The result is a key for {@link #pick(long, EndpointStats,
+   * PickTrace)}; it carries the policy revision, so a key made before a policy change falls back to all
+   * endpoints rather than indexing the new policy's routes.
+   *
+   * @param header looks up a request header by lower-case name (null when absent)
+   */
+  public long route(String method, String path, UnaryOperator<String> header) {
+    State s = state;
+    List<Route> routes = s.policy.routes();
+    for (int r = 0; r < routes.size(); r++) {
+      Route route = routes.get(r);
+      if (route.matches(method, path, header)) {
+        List<Route.Destination> ds = route.destinations();
+        int d = 0;
+        if (ds.size() > 1) {
+          int point = random.nextInt(100);
+          for (int acc = ds.get(0).weight(); point >= acc && d < ds.size() - 1; acc += ds.get(++d).weight()) {
+            // walk to the destination whose weight interval holds the point
+          }
+        }
+        return (s.policyRevision << 16) | ((long) r << 8) | d;
+      }
+    }
+    return NO_ROUTE;
+  }
+
+  /** The route a key from {@link #route} names, or null for {@link #NO_ROUTE} or a stale key. */
+  public Route routeOf(long key) {
+    State s = state;
+    if (key == NO_ROUTE || (key >>> 16) != s.policyRevision) {
+      return null;
+    }
+    return s.policy.routes().get((int) ((key >>> 8) & 0xFF));
+  }
+
+  /** The destination a key from {@link #route} names, or null. */
+  public Route.Destination destinationOf(long key) {
+    Route route = routeOf(key);
+    return route == null ? null : route.destinations().get((int) (key & 0xFF));
+  }
+
+  /**
+   * Picks the endpoint for the next attempt among those the route selected.
+   *
+   * @param routeKey from {@link #route}, or {@link #NO_ROUTE}
+   * @param avoid an endpoint not to use if there is another (the one that just failed), or null
+   * @param trace receives the balancer's reasons when non-null
+   * @throws NoEndpointsException when no endpoint is known, or none matches the route's labels
+   */
+  public EndpointStats pick(long routeKey, EndpointStats avoid, PickTrace trace) throws NoEndpointsException {
     State s = state;
     if (s.anyEjected && ticker.nanoTime() - s.nextReadmitNanos >= 0) {
       s = readmitDue();
     }
-    Candidates c = s.panic ? s.all : s.healthy;
+    Pool pool = s.everything;
+    if (routeKey != NO_ROUTE && (routeKey >>> 16) == s.policyRevision) {
+      int r = (int) ((routeKey >>> 8) & 0xFF);
+      int d = (int) (routeKey & 0xFF);
+      pool = s.subsets[r][d];
+      if (pool.all.size() == 0) {
+        Route route = s.policy.routes().get(r);
+        throw new NoEndpointsException(name, discoveryName, route.name(), route.destinations().get(d).labels());
+      }
+    }
+    Candidates c = pool.candidates();
     if (c.size() == 0) {
       throw new NoEndpointsException(name, discoveryName);
     }
     if (trace != null) {
-      trace.candidates(s.healthy.size(), s.all.size(), s.panic);
+      trace.candidates(pool.healthy.size(), pool.all.size(), pool.panic);
     }
     return s.balancer.pick(c, avoid, trace);
   }

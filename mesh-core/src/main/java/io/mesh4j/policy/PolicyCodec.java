@@ -248,6 +248,7 @@ public final class PolicyCodec {
     }
     List<Route> routes = new ArrayList<>();
     Set<String> names = new java.util.HashSet<>();
+    v.check(rs.size() <= ServicePolicy.MAX_ROUTES, "routes", rs.size() + " routes", "at most " + ServicePolicy.MAX_ROUTES);
     for (int i = 0; i < rs.size(); i++) {
       String p = "routes[" + i + "]";
       JsonNode r = rs.get(i);

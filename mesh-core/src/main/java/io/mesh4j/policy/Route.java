@@ -61,6 +61,8 @@ public record Route(String name, Set<String> methods, String pathPrefix, Map<Str
     }
     v.check(pathPrefix.isEmpty() || pathPrefix.startsWith("/"), Violations.join(p, "match.pathPrefix"),
         "'" + pathPrefix + "'", "a path starting with '/'");
+    v.check(destinations.size() <= 16, Violations.join(p, "destinations"), destinations.size() + " destinations",
+        "at most 16");
     if (destinations.isEmpty()) {
       v.add(Violations.join(p, "destinations"), "empty (expected: at least one destination)");
       return;

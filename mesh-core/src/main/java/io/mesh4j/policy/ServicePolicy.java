@@ -39,6 +39,9 @@ public record ServicePolicy(
     FaultPolicy faults,
     List<Route> routes) {
 
+  /** The most routes one service may have. */
+  public static final int MAX_ROUTES = 100;
+
   /** The defaults of DESIGN.md. */
   public static final ServicePolicy DEFAULT = new ServicePolicy(TimeoutPolicy.DEFAULT, BalancerPolicy.DEFAULT,
       OutlierPolicy.DEFAULT, RetryPolicy.DEFAULT, HedgePolicy.DEFAULT, CircuitBreakerPolicy.DEFAULT,
@@ -54,6 +57,10 @@ public record ServicePolicy(
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(faults, "faults");
     routes = List.copyOf(Objects.requireNonNull(routes, "routes"));
+    if (routes.size() > MAX_ROUTES) {
+      throw new InvalidPolicyException(List.of(new InvalidPolicyException.Violation("routes",
+          routes.size() + " routes (expected: at most " + MAX_ROUTES + ")")));
+    }
     java.util.Set<String> names = new java.util.HashSet<>();
     for (Route r : routes) {
       if (!names.add(r.name())) {

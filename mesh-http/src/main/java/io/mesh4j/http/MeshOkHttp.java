@@ -5,6 +5,7 @@ import io.mesh4j.http.internal.AttemptInterceptor;
 import io.mesh4j.http.internal.CallContexts;
 import io.mesh4j.http.internal.DeadlineInterceptor;
 import io.mesh4j.http.internal.RetryInterceptor;
+import io.mesh4j.http.internal.RoutingInterceptor;
 import io.mesh4j.http.internal.TracingInterceptor;
 import java.util.Objects;
 import okhttp3.OkHttpClient;
@@ -68,6 +69,7 @@ public final class MeshOkHttp {
         .eventListenerFactory(contexts.capturing(current.eventListenerFactory()))
         .addInterceptor(new TracingInterceptor(mesh, contexts))
         .addInterceptor(new DeadlineInterceptor(mesh))
+        .addInterceptor(new RoutingInterceptor(mesh))
         .addInterceptor(new RetryInterceptor(mesh))
         .addInterceptor(new AttemptInterceptor(mesh));
   }

@@ -2,6 +2,8 @@ package io.mesh4j.http.internal;
 
 import io.mesh4j.AttemptTimeoutException;
 import io.mesh4j.http.MeshHeaders;
+import io.mesh4j.policy.FaultPolicy;
+import io.mesh4j.policy.Route;
 import io.mesh4j.Mesh;
 import io.mesh4j.Outcome;
 import io.mesh4j.ServiceRuntime;
@@ -55,9 +57,22 @@ public final class AttemptInterceptor implements Interceptor {
     Context context = Context.current();
     AttemptScope scope = AttemptScope.current(); // null when no retry layer is installed above
     int number = scope == null ? 1 : scope.number;
+    FaultPolicy faults = runtime.policy().faults();
+    if (scope != null && scope.route != ServiceRuntime.NO_ROUTE) {
+      Route route = runtime.routeOf(scope.route);
+      if (route != null && route.faults() != null) {
+        faults = route.faults();
+      }
+    }
+    if (faults.active()) {
+      Response injected = Faults.apply(faults, runtime.random(), chain, request, number);
+      if (injected != null) {
+        return injected; // aborted before an endpoint was chosen: nothing was sent
+      }
+    }
     // The decision trace is allocated only when a sampled span will carry it.
     PickTrace trace = Span.fromContext(context).isRecording() ? new PickTrace() : null;
-    EndpointStats chosen = runtime.pick(scope == null ? null : scope.avoid, trace);
+    EndpointStats chosen = scope == null ? runtime.pick(null, trace) : runtime.pick(scope.route, scope.avoid, trace);
     if (scope != null) {
       scope.used = chosen;
       scope.neverSent = false;

@@ -15,6 +15,8 @@ final class AttemptScope {
   private static final ThreadLocal<AttemptScope> CURRENT = new ThreadLocal<>();
 
   int number = 1;
+  /** The routing layer's decision (ServiceRuntime.route), sticky across retries. */
+  long route = io.mesh4j.ServiceRuntime.NO_ROUTE;
   EndpointStats avoid;
   EndpointStats used;
   /** Set by the attempt layer when the failure happened before the request was written. */

@@ -18,7 +18,6 @@ import java.net.SocketTimeoutException;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
-import java.util.concurrent.locks.LockSupport;
 import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -66,8 +65,10 @@ public final class RetryInterceptor implements Interceptor {
     boolean idempotent = isIdempotent(request);
     int maxAttempts = policy.enabled() ? policy.maxAttempts() : 1;
 
-    AttemptScope scope = new AttemptScope();
-    AttemptScope previous = scope.enter();
+    // The routing layer above opened the call's scope; without it (a partial stack), open one here.
+    AttemptScope outer = AttemptScope.current();
+    AttemptScope scope = outer != null ? outer : new AttemptScope();
+    AttemptScope previous = outer != null ? outer : scope.enter();
     try {
       for (int attempt = 1; ; attempt++) {
         scope.number = attempt;
@@ -102,7 +103,7 @@ public final class RetryInterceptor implements Interceptor {
           response.close(); // the discarded answer's connection goes back to the pool
         }
         record(service, reason, attempt + 1);
-        pause(waitNanos, chain);
+        Waits.pause(waitNanos, chain, "retry backoff");
         scope.avoid = scope.used; // the next attempt goes elsewhere when it can
       }
     } finally {
@@ -202,20 +203,7 @@ public final class RetryInterceptor implements Interceptor {
     }
   }
 
-  /** Waits out the backoff; returns early when the call is cancelled (its deadline passed). */
-  private static void pause(long nanos, Chain chain) throws IOException {
-    long end = System.nanoTime() + nanos;
-    for (long left = nanos; left > 0; left = end - System.nanoTime()) {
-      if (chain.call().isCanceled()) {
-        throw new IOException("Canceled");
-      }
-      LockSupport.parkNanos(Math.min(left, 10_000_000L)); // wake every 10 ms to notice cancellation
-      if (Thread.interrupted()) {
-        Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException("interrupted during retry backoff");
-      }
-    }
-  }
+
 
   private void record(String service, String reason, int nextAttempt) {
     MeshTelemetry telemetry = mesh.telemetry();

@@ -1,0 +1,56 @@
+package io.mesh4j.http.internal;
+
+import io.mesh4j.Mesh;
+import io.mesh4j.ServiceRuntime;
+import io.mesh4j.policy.Route;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import java.io.IOException;
+import okhttp3.Interceptor;
+import okhttp3.Request;
+import okhttp3.Response;
+
+/**
+ * Layer 3: routing. Matches the request against the service's routes (method, path prefix, headers;
+ * first match wins) and, for a weighted split, draws the destination. The decision is made once per
+ * call, above the breaker and retries, so that every retry of a call stays in the subset it was routed
+ * to (a canary request is retried on the canary). No match: all endpoints.
+ */
+public final class RoutingInterceptor implements Interceptor {
+  static final AttributeKey<String> ROUTE = AttributeKey.stringKey("mesh.route");
+  static final AttributeKey<String> SUBSET = AttributeKey.stringKey("mesh.subset");
+
+  private final Mesh mesh;
+
+  public RoutingInterceptor(Mesh mesh) {
+    this.mesh = mesh;
+  }
+
+  @Override
+  public Response intercept(Chain chain) throws IOException {
+    Request request = chain.request();
+    String service = request.url().host();
+    if (!mesh.handles(service)) {
+      return chain.proceed(request);
+    }
+    ServiceRuntime runtime = mesh.service(service);
+    AttemptScope scope = new AttemptScope();
+    if (!runtime.policy().routes().isEmpty()) {
+      scope.route = runtime.route(request.method(), request.url().encodedPath(), request::header);
+      Span span = Span.current();
+      if (scope.route != ServiceRuntime.NO_ROUTE && span.isRecording()) {
+        Route route = runtime.routeOf(scope.route);
+        if (route != null) {
+          span.setAttribute(ROUTE, route.name());
+          span.setAttribute(SUBSET, String.valueOf(new java.util.TreeMap<>(runtime.destinationOf(scope.route).labels())));
+        }
+      }
+    }
+    AttemptScope previous = scope.enter();
+    try {
+      return chain.proceed(request);
+    } finally {
+      AttemptScope.restore(previous);
+    }
+  }
+}
