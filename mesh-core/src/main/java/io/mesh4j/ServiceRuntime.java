@@ -5,6 +5,7 @@ import io.mesh4j.balance.Balancers;
 import io.mesh4j.balance.Candidates;
 import io.mesh4j.balance.EndpointStats;
 import io.mesh4j.balance.PickTrace;
+import io.mesh4j.balance.RecentLatencies;
 import io.mesh4j.balance.RandomSource;
 import io.mesh4j.discovery.Endpoint;
 import io.mesh4j.discovery.EndpointSet;
@@ -53,6 +54,7 @@ public final class ServiceRuntime {
   private final Attributes serviceAttributes;
 
   private volatile State state;
+  private final RecentLatencies latencies;
   /** The retry budget and backoff of the policy in force; replaced (budget reset) when the section changes. */
   private volatile Retries retries;
 
@@ -164,6 +166,7 @@ public final class ServiceRuntime {
     this.eventLog = eventLog;
     this.serviceAttributes = Attributes.of(MeshTelemetry.SERVICE, name);
     this.retries = retriesFor(defaultPolicy.retries());
+    this.latencies = new RecentLatencies(ticker);
     this.state = new State(defaultPolicy, 0, -1, Balancers.create(defaultPolicy.balancer(), ticker, random),
         List.of());
   }
@@ -301,6 +304,9 @@ public final class ServiceRuntime {
     if (outcome != Outcome.CANCELLED) {
       e.observe(now - startNanos, now, s.policy.balancer().decay().toNanos());
     }
+    if (outcome == Outcome.SUCCESS && s.policy.hedging().percentile() > 0) {
+      latencies.record(now - startNanos); // only services that hedge at a percentile pay for the sample
+    }
     boolean counted = outcome == Outcome.SUCCESS || outcome == Outcome.FAILURE;
     int failures = e.onFinish(outcome == Outcome.FAILURE, counted);
     OutlierPolicy op = s.policy.outlier();
@@ -414,6 +420,14 @@ public final class ServiceRuntime {
   /** The retry budget and backoff for calls to this service (layer 5 reads it once per call). */
   public Retries retries() {
     return retries;
+  }
+
+  /**
+   * The {@code percentile} of this service's recent successful attempt latencies (sampled while the
+   * policy hedges at a percentile), or -1 when too few are known.
+   */
+  public long latencyPercentileNanos(int percentile) {
+    return latencies.percentileNanos(percentile);
   }
 
   /** The clock this runtime measures with. */

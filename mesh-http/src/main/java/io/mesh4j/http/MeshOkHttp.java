@@ -8,6 +8,7 @@ import io.mesh4j.http.internal.RetryInterceptor;
 import io.mesh4j.http.internal.RoutingInterceptor;
 import io.mesh4j.http.internal.TracingInterceptor;
 import java.util.Objects;
+import okhttp3.Dispatcher;
 import okhttp3.OkHttpClient;
 
 /**
@@ -65,12 +66,22 @@ public final class MeshOkHttp {
       }
     }
     CallContexts contexts = new CallContexts();
+    AttemptInterceptor attempt = new AttemptInterceptor(mesh);
+    // Hedged attempts run as calls of their own: on the application's client with only the attempt
+    // layer, and a dispatcher of their own (same threads) so OkHttp's 5-per-host limit does not
+    // throttle backups.
+    OkHttpClient.Builder attempts = current.newBuilder();
+    attempts.interceptors().clear();
+    Dispatcher dispatcher = new Dispatcher(current.dispatcher().executorService());
+    dispatcher.setMaxRequests(Math.max(256, current.dispatcher().getMaxRequests()));
+    dispatcher.setMaxRequestsPerHost(Math.max(256, current.dispatcher().getMaxRequestsPerHost()));
+    OkHttpClient attemptClient = attempts.addInterceptor(attempt).dispatcher(dispatcher).build();
     return builder
         .eventListenerFactory(contexts.capturing(current.eventListenerFactory()))
         .addInterceptor(new TracingInterceptor(mesh, contexts))
         .addInterceptor(new DeadlineInterceptor(mesh))
         .addInterceptor(new RoutingInterceptor(mesh))
-        .addInterceptor(new RetryInterceptor(mesh))
-        .addInterceptor(new AttemptInterceptor(mesh));
+        .addInterceptor(new RetryInterceptor(mesh, attemptClient))
+        .addInterceptor(attempt);
   }
 }

@@ -54,8 +54,11 @@ public final class AttemptInterceptor implements Interceptor {
       return chain.proceed(request);
     }
     ServiceRuntime runtime = mesh.service(service);
-    Context context = Context.current();
-    AttemptScope scope = AttemptScope.current(); // null when no retry layer is installed above
+    // A hedged attempt runs as its own call and carries its scope as a tag; otherwise the retry layer
+    // above put it in a thread-local. Null when no retry layer is installed above.
+    AttemptScope tagged = request.tag(AttemptScope.class);
+    AttemptScope scope = tagged != null ? tagged : AttemptScope.current();
+    Context context = scope != null && scope.context != null ? scope.context : Context.current();
     int number = scope == null ? 1 : scope.number;
     FaultPolicy faults = runtime.policy().faults();
     if (scope != null && scope.route != ServiceRuntime.NO_ROUTE) {

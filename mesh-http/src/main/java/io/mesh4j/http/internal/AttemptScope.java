@@ -19,6 +19,8 @@ final class AttemptScope {
   long route = io.mesh4j.ServiceRuntime.NO_ROUTE;
   EndpointStats avoid;
   EndpointStats used;
+  /** The caller's context, for attempts running on another thread (hedges); null: the current one. */
+  io.opentelemetry.context.Context context;
   /** Set by the attempt layer when the failure happened before the request was written. */
   boolean neverSent;
 

@@ -7,7 +7,9 @@ import io.mesh4j.ServiceRuntime;
 import io.mesh4j.deadline.Deadline;
 import io.mesh4j.http.Idempotent;
 import io.mesh4j.http.MeshHeaders;
+import io.mesh4j.policy.HedgePolicy;
 import io.mesh4j.policy.RetryPolicy;
+import io.mesh4j.policy.Route;
 import io.mesh4j.telemetry.MeshTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -46,9 +48,15 @@ public final class RetryInterceptor implements Interceptor {
   static final long MAX_RETRY_AFTER_NANOS = 60_000_000_000L;
 
   private final Mesh mesh;
+  private final Hedger hedger;
 
-  public RetryInterceptor(Mesh mesh) {
+  /**
+   * @param attemptClient the client hedged attempts run on (the application's client with only the
+   *                      attempt layer); null disables hedging
+   */
+  public RetryInterceptor(Mesh mesh, okhttp3.OkHttpClient attemptClient) {
     this.mesh = mesh;
+    this.hedger = attemptClient == null ? null : new Hedger(attemptClient);
   }
 
   @Override
@@ -70,6 +78,16 @@ public final class RetryInterceptor implements Interceptor {
     AttemptScope scope = outer != null ? outer : new AttemptScope();
     AttemptScope previous = outer != null ? outer : scope.enter();
     try {
+      if (hedger != null && idempotent) {
+        HedgePolicy hedging = runtime.policy().hedging();
+        Route route = runtime.routeOf(scope.route);
+        if (route != null && route.hedging() != null) {
+          hedging = route.hedging();
+        }
+        if (hedging.enabled()) {
+          return hedger.call(chain, request, runtime, scope, hedging, retries);
+        }
+      }
       for (int attempt = 1; ; attempt++) {
         scope.number = attempt;
         Response response = null;

@@ -1,0 +1,107 @@
+package io.mesh4j.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.mesh4j.Mesh;
+import io.mesh4j.ServiceRuntime;
+import io.mesh4j.balance.EndpointStats;
+import io.mesh4j.discovery.StaticDiscovery;
+import io.mesh4j.policy.BalancerAlgorithm;
+import io.mesh4j.policy.HedgePolicy;
+import io.mesh4j.policy.ServicePolicy;
+import java.time.Duration;
+import java.util.List;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Hedged requests against one slow and one fast loopback backend. */
+class HedgingIT {
+  private TestBackend slow;
+  private TestBackend fast;
+  private Mesh mesh;
+
+  @BeforeEach
+  void start() throws Exception {
+    slow = TestBackend.start("slow", ex -> {
+      Thread.sleep(400); // the backend's simulated slowness
+      TestBackend.respond(ex, 200, "slow");
+    });
+    fast = TestBackend.ok("fast");
+  }
+
+  @AfterEach
+  void stop() {
+    if (mesh != null) {
+      mesh.close();
+    }
+    slow.close();
+    fast.close();
+  }
+
+  /** Round robin starting at the slow backend: every other call's first attempt is slow. */
+  private OkHttpClient client(HedgePolicy hedging) {
+    mesh = Mesh.builder().discovery(StaticDiscovery.of("svc", List.of(slow.endpoint(), fast.endpoint())))
+        .defaultPolicy(ServicePolicy.builder().balancer(BalancerAlgorithm.ROUND_ROBIN).hedging(hedging).build())
+        .build();
+    return MeshOkHttp.client(mesh, new OkHttpClient());
+  }
+
+  private static long timedGet(OkHttpClient client, Request request) throws Exception {
+    long start = System.nanoTime();
+    try (Response r = client.newCall(request).execute()) {
+      assertThat(r.code()).isEqualTo(200);
+      r.body().string();
+    }
+    return (System.nanoTime() - start) / 1_000_000;
+  }
+
+  private static EndpointStats stats(ServiceRuntime rt, TestBackend b) {
+    return rt.endpoints().stream().filter(s -> s.endpoint().port() == b.port()).findFirst().orElseThrow();
+  }
+
+  @Test
+  void hedgingCutsTheTailAndCancelsTheLosingAttempt() throws Exception {
+    OkHttpClient client = client(HedgePolicy.fixed(Duration.ofMillis(30)));
+    Request get = new Request.Builder().url("http://svc/x").build();
+    long worst = 0;
+    for (int i = 0; i < 10; i++) {
+      worst = Math.max(worst, timedGet(client, get));
+    }
+    assertThat(worst).as("slowest of 10 hedged calls, ms").isLessThan(300);
+    assertThat(slow.hits.get()).as("first attempts that went to the slow backend").isGreaterThanOrEqualTo(4);
+    assertThat(fast.lastRequest()).containsKey(MeshHeaders.ATTEMPT);
+
+    // The losing attempts were cancelled, not waited for: they never completed as answers.
+    ServiceRuntime rt = mesh.service("svc");
+    await().atMost(Duration.ofSeconds(5)).until(() -> stats(rt, slow).pending() == 0);
+    assertThat(stats(rt, slow).requests()).as("completed attempts on the slow backend").isZero();
+  }
+
+  @Test
+  void withoutHedgingTheSlowBackendSetsTheTail() throws Exception {
+    OkHttpClient client = client(HedgePolicy.DEFAULT); // disabled
+    Request get = new Request.Builder().url("http://svc/x").build();
+    long worst = 0;
+    for (int i = 0; i < 4; i++) {
+      worst = Math.max(worst, timedGet(client, get));
+    }
+    assertThat(worst).isGreaterThanOrEqualTo(400);
+  }
+
+  @Test
+  void postIsNeverHedged() throws Exception {
+    OkHttpClient client = client(HedgePolicy.fixed(Duration.ofMillis(30)));
+    Request post = new Request.Builder().url("http://svc/x").post(RequestBody.create("{}", MediaType.get("application/json")))
+        .build();
+    long took = timedGet(client, post); // round robin: the first attempt goes to the slow backend
+    assertThat(took).isGreaterThanOrEqualTo(400);
+    assertThat(fast.hits).hasValue(0);
+  }
+}
