@@ -32,6 +32,14 @@ public final class StaticPolicySource implements PolicySource {
     }
   }
 
+  /**
+   * Parses and sets {@code service}'s policy from JSON. Invalid JSON is rejected with an
+   * {@link InvalidPolicyException} listing every bad field, and the policy in force stays in force.
+   */
+  public long putJson(String service, String json) {
+    return put(service, PolicyCodec.fromJson(json));
+  }
+
   private List<Consumer<VersionedPolicy>> listenersOf(String service) {
     return listeners.computeIfAbsent(service, s -> new CopyOnWriteArrayList<>());
   }

@@ -1,0 +1,82 @@
+package io.mesh4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.mesh4j.balance.EndpointStats;
+import io.mesh4j.balance.RandomSource;
+import io.mesh4j.discovery.Endpoint;
+import io.mesh4j.discovery.StaticDiscovery;
+import io.mesh4j.policy.InvalidPolicyException;
+import io.mesh4j.policy.Route;
+import io.mesh4j.policy.ServicePolicy;
+import io.mesh4j.policy.StaticPolicySource;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Routing in the engine: subsets by labels, splits, stale keys, the running policy kept on bad input. */
+class RoutingTest {
+  private final StaticPolicySource policies = StaticPolicySource.create();
+  private final Mesh mesh = Mesh.builder()
+      .discovery(StaticDiscovery.of("svc", List.of(
+          Endpoint.of("10.0.0.1", 80).withLabels(Map.of("version", "v1")),
+          Endpoint.of("10.0.0.2", 80).withLabels(Map.of("version", "v1")),
+          Endpoint.of("10.0.0.3", 80).withLabels(Map.of("version", "v2")))))
+      .policies(policies).random(RandomSource.seeded(5)).eventLog(m -> { }).build();
+
+  @Test
+  void aRoutedPickStaysInTheSubsetAndAStaleKeyFallsBackToAllEndpoints() throws Exception {
+    policies.put("svc", ServicePolicy.builder()
+        .routes(List.of(Route.toSubset("canary", Map.of("x-canary", "true"), Map.of("version", "v2")))).build());
+    ServiceRuntime rt = mesh.service("svc");
+    long key = rt.route("GET", "/", h -> h.equals("x-canary") ? "true" : null);
+    assertThat(rt.routeOf(key).name()).isEqualTo("canary");
+    for (int i = 0; i < 50; i++) {
+      EndpointStats e = rt.pick(key, null, null);
+      assertThat(e.endpoint().host()).isEqualTo("10.0.0.3");
+    }
+    assertThat(rt.route("GET", "/", h -> null)).isEqualTo(ServiceRuntime.NO_ROUTE);
+
+    policies.put("svc", ServicePolicy.DEFAULT); // the key is now stale
+    assertThat(rt.routeOf(key)).isNull();
+    boolean sawV1 = false;
+    for (int i = 0; i < 50; i++) {
+      sawV1 |= rt.pick(key, null, null).endpoint().labels().get("version").equals("v1");
+    }
+    assertThat(sawV1).isTrue();
+  }
+
+  @Test
+  void splitsFollowTheirWeights() {
+    policies.put("svc", ServicePolicy.builder().routes(List.of(new Route("split", null, null, null,
+        List.of(new Route.Destination(Map.of("version", "v1"), 70), new Route.Destination(Map.of("version", "v2"), 30)),
+        null, null))).build());
+    ServiceRuntime rt = mesh.service("svc");
+    int v2 = 0;
+    for (int i = 0; i < 10_000; i++) {
+      if (rt.destinationOf(rt.route("GET", "/", h -> null)).labels().get("version").equals("v2")) {
+        v2++;
+      }
+    }
+    assertThat(v2).isBetween(2_850, 3_150); // 30% +- 3.3 sd
+  }
+
+  @Test
+  void invalidJsonIsRejectedAndTheRunningPolicyIsKept() {
+    policies.putJson("svc", "{\"timeouts\": {\"total\": \"2s\"}}");
+    ServiceRuntime rt = mesh.service("svc");
+    long revision = rt.policyRevision();
+    assertThatThrownBy(() -> policies.putJson("svc", """
+        {"timeouts": {"total": "-1s"},
+         "routes": [{"name": "a", "destinations": [{"labels": {"v": "1"}, "weight": 60},
+                                                   {"labels": {"v": "2"}, "weight": 30}]}],
+         "faults": {"abort": {"percent": 120}}}"""))
+        .isInstanceOf(InvalidPolicyException.class)
+        .hasMessageContaining("timeouts.total")
+        .hasMessageContaining("routes[0].destinations: weights summing to 90 (expected: weights summing to 100)")
+        .hasMessageContaining("faults.abort.percent: 120.0 (expected: a percentage 0..100)");
+    assertThat(rt.policyRevision()).isEqualTo(revision);
+    assertThat(rt.policy().timeouts().total()).hasSeconds(2);
+  }
+}
