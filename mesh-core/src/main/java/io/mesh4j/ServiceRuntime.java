@@ -52,6 +52,7 @@ public final class ServiceRuntime {
   /** Stats by address, so statistics survive endpoint-set updates. Guarded by {@code lock}. */
   private final Map<String, EndpointStats> statsByAddress = new HashMap<>();
   private final Attributes serviceAttributes;
+  private final ServicePolicy defaultPolicy;
 
   private volatile State state;
   private final RecentLatencies latencies;
@@ -165,6 +166,7 @@ public final class ServiceRuntime {
     this.discoveryName = discoveryName;
     this.eventLog = eventLog;
     this.serviceAttributes = Attributes.of(MeshTelemetry.SERVICE, name);
+    this.defaultPolicy = defaultPolicy;
     this.retries = retriesFor(defaultPolicy.retries());
     this.latencies = new RecentLatencies(ticker);
     this.state = new State(defaultPolicy, 0, -1, Balancers.create(defaultPolicy.balancer(), ticker, random),
@@ -401,12 +403,13 @@ public final class ServiceRuntime {
       if (vp.revision() < s.policyRevision) {
         return; // never go backwards
       }
-      Balancer balancer = vp.policy().balancer().equals(s.policy.balancer()) ? s.balancer
-          : Balancers.create(vp.policy().balancer(), ticker, random);
-      if (!vp.policy().retries().equals(retries.policy())) {
-        retries = retriesFor(vp.policy().retries());
+      ServicePolicy policy = vp.policy() != null ? vp.policy() : defaultPolicy; // none: the mesh default
+      Balancer balancer = policy.balancer().equals(s.policy.balancer()) ? s.balancer
+          : Balancers.create(policy.balancer(), ticker, random);
+      if (!policy.retries().equals(retries.policy())) {
+        retries = retriesFor(policy.retries());
       }
-      publish(vp.policy(), vp.revision(), s.endpointsRevision, balancer, s.endpoints());
+      publish(policy, vp.revision(), s.endpointsRevision, balancer, s.endpoints());
     } finally {
       lock.unlock();
     }

@@ -1,0 +1,554 @@
+package io.mesh4j.controlplane.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mesh4j.discovery.DiscoverySource;
+import io.mesh4j.discovery.Endpoint;
+import io.mesh4j.discovery.EndpointSet;
+import io.mesh4j.discovery.Subscription;
+import io.mesh4j.policy.InvalidPolicyException;
+import io.mesh4j.policy.PolicyCodec;
+import io.mesh4j.policy.PolicySource;
+import io.mesh4j.policy.ServicePolicy;
+import io.mesh4j.policy.VersionedPolicy;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Policies and endpoints from the Mesh4j control plane, as a {@link PolicySource} ({@link #policies()})
+ * and a {@link DiscoverySource} ({@link #discovery()}) for one {@link io.mesh4j.Mesh}:
+ *
+ * <pre>{@code
+ * ControlPlaneClient cp = ControlPlaneClient.builder(URI.create("http://control-plane:8500"))
+ *     .token(System.getenv("MESH_CLIENT_TOKEN"))
+ *     .cacheFile(Path.of("/var/cache/orders/mesh.json"))
+ *     .register(Registration.of("orders", "10.0.0.7", 8080))
+ *     .build();
+ * Mesh mesh = Mesh.builder().discovery(cp.discovery()).policies(cp.policies()).build();
+ * }</pre>
+ *
+ * <p>One long-poll loop (one thread) watches every service the mesh uses in a single request
+ * ({@code GET /v1/watch?service=a&service=b&since=R}); new revisions are handed to the mesh, which swaps
+ * them in atomically, and written to the cache file (last-known-good). A client that starts while the
+ * control plane is down serves from the cache; one that loses the control plane keeps serving what it
+ * has and reconnects with jittered exponential backoff. The revision never goes backwards.
+ * {@link #status()} tells health checks how it is doing.
+ *
+ * <p>Hosts without a dot that look like service names ({@code orders}, {@code payment-api}) are
+ * treated as mesh services; anything else passes through the mesh.
+ */
+public final class ControlPlaneClient implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(ControlPlaneClient.class.getName());
+  private static final ObjectMapper JSON = new ObjectMapper();
+  static final String SERVICE_NAME = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
+
+  private final URI base;
+  private final String token;
+  private final Path cacheFile;
+  private final Duration wait;
+  private final HttpClient http;
+  private final Registration registration;
+
+  /** Last known state per service; written only by the watch thread (and the cache load before it). */
+  private final Map<String, Known> known = new ConcurrentHashMap<>();
+  private final Map<String, List<Consumer<VersionedPolicy>>> policyListeners = new ConcurrentHashMap<>();
+  private final Map<String, List<Consumer<EndpointSet>>> endpointListeners = new ConcurrentHashMap<>();
+  private final Set<String> watched = ConcurrentHashMap.newKeySet();
+  private final Object signal = new Object();
+  private final Thread loop;
+  private final ScheduledExecutorService heartbeats;
+
+  private volatile boolean closed;
+  private volatile boolean needFull = true;
+  private volatile CompletableFuture<HttpResponse<String>> inFlight;
+  private volatile long revision;
+  private volatile boolean connected;
+  private volatile boolean fromCache;
+  private volatile Instant lastContact;
+  private volatile String lastError;
+  private volatile String instanceId;
+
+  /** A service's state as last received. */
+  private record Known(JsonNode policy, long policyRevision, List<Endpoint> endpoints, long endpointsRevision) {}
+
+  private ControlPlaneClient(Builder b) {
+    this.base = b.base;
+    this.token = b.token;
+    this.cacheFile = b.cacheFile;
+    this.wait = b.wait;
+    this.registration = b.registration;
+    this.http = b.http != null ? b.http : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    loadCache();
+    this.loop = new Thread(this::run, "mesh-control-plane-watch");
+    loop.setDaemon(true);
+    loop.start();
+    if (registration != null) {
+      heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "mesh-control-plane-heartbeat");
+        t.setDaemon(true);
+        return t;
+      });
+      long period = Math.max(1000, registration.ttl().toMillis() / 3);
+      heartbeats.scheduleWithFixedDelay(this::heartbeat, 0, period, TimeUnit.MILLISECONDS);
+    } else {
+      heartbeats = null;
+    }
+  }
+
+  /** A builder for a client of the control plane at {@code base} (e.g. {@code http://127.0.0.1:8500}). */
+  public static Builder builder(URI base) {
+    return new Builder(base);
+  }
+
+  /** The connection's state, for health checks. */
+  public ControlPlaneStatus status() {
+    return new ControlPlaneStatus(connected, revision, fromCache, lastContact, lastError);
+  }
+
+  /** This client as the mesh's discovery source. */
+  public DiscoverySource discovery() {
+    return discovery;
+  }
+
+  /** This client as the mesh's policy source. */
+  public PolicySource policies() {
+    return policies;
+  }
+
+  private final DiscoverySource discovery = new DiscoverySource() {
+    @Override
+    public boolean handles(String service) {
+      return known.containsKey(service) || (service.indexOf('.') < 0 && service.matches(SERVICE_NAME));
+    }
+
+    @Override
+    public String describe() {
+      return "control-plane " + base;
+    }
+
+    @Override
+    public Subscription subscribe(String service, Consumer<EndpointSet> listener) {
+      List<Consumer<EndpointSet>> list = endpointListeners.computeIfAbsent(service, s -> new CopyOnWriteArrayList<>());
+      list.add(listener);
+      Known k = known.get(service);
+      if (k != null && k.endpoints() != null) {
+        listener.accept(new EndpointSet(service, k.endpointsRevision(), k.endpoints()));
+      }
+      watch(service);
+      return () -> list.remove(listener);
+    }
+  };
+
+  private final PolicySource policies = (service, listener) -> {
+    List<Consumer<VersionedPolicy>> list = policyListeners.computeIfAbsent(service, s -> new CopyOnWriteArrayList<>());
+    list.add(listener);
+    Known k = known.get(service);
+    if (k != null && k.policy() != null) {
+      VersionedPolicy vp = toPolicy(service, k);
+      if (vp != null) {
+        listener.accept(vp);
+      }
+    }
+    watch(service);
+    return () -> list.remove(listener);
+  };
+
+  private void watch(String service) {
+    if (watched.add(service)) {
+      needFull = true; // the next poll asks for everything, so the new service's current state arrives
+      CompletableFuture<HttpResponse<String>> f = inFlight;
+      if (f != null) {
+        f.cancel(true); // cut the long-poll short; the loop starts over with the new service list
+      }
+      synchronized (signal) {
+        signal.notifyAll();
+      }
+    }
+  }
+
+  // ---- the watch loop ----
+
+  private void run() {
+    int failures = 0;
+    while (!closed) {
+      if (watched.isEmpty()) {
+        synchronized (signal) {
+          try {
+            signal.wait(1000);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+        continue;
+      }
+      boolean full = needFull;
+      needFull = false;
+      try {
+        HttpResponse<String> response = poll(full ? 0 : revision, full ? Duration.ZERO : wait);
+        lastContact = Instant.now();
+        if (response.statusCode() == 200) {
+          apply(JSON.readTree(response.body()));
+          connected = true;
+          lastError = null;
+          failures = 0;
+        } else if (response.statusCode() == 304) {
+          connected = true;
+          failures = 0;
+        } else {
+          connected = false;
+          lastError = "control plane answered " + response.statusCode()
+              + (response.statusCode() == 401 || response.statusCode() == 403 ? " (check the client token)" : "")
+              + ": " + abbreviate(response.body());
+          if (full) {
+            needFull = true;
+          }
+          failures = backoff(failures);
+        }
+      } catch (CancellationException woken) {
+        // a new service was subscribed: poll again at once
+      } catch (InterruptedException e) {
+        return;
+      } catch (Exception e) {
+        if (closed) {
+          return;
+        }
+        connected = false;
+        lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
+        if (full) {
+          needFull = true;
+        }
+        failures = backoff(failures);
+      }
+    }
+  }
+
+  private HttpResponse<String> poll(long since, Duration waitFor) throws Exception {
+    StringBuilder uri = new StringBuilder(base.toString()).append("/v1/watch?since=").append(since)
+        .append("&wait=").append(Math.max(0, waitFor.toMillis())).append("ms");
+    for (String s : watched) {
+      uri.append("&service=").append(URLEncoder.encode(s, StandardCharsets.UTF_8));
+    }
+    HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(uri.toString())).GET()
+        .timeout(waitFor.plusSeconds(15));
+    if (token != null) {
+      req.header("Authorization", "Bearer " + token);
+    }
+    CompletableFuture<HttpResponse<String>> f = http.sendAsync(req.build(), HttpResponse.BodyHandlers.ofString());
+    inFlight = f;
+    try {
+      return f.get(waitFor.toMillis() + 20_000, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof Exception ex ? ex : e;
+    } catch (TimeoutException e) {
+      f.cancel(true);
+      throw new IOException("no answer within " + (waitFor.toMillis() + 20_000) + " ms");
+    } finally {
+      inFlight = null;
+    }
+  }
+
+  /** Sleeps a jittered exponential backoff (0.5 s doubling to 30 s, x[0.5, 1.5)); returns failures + 1. */
+  private int backoff(int failures) {
+    long ceiling = Math.min(30_000, 500L << Math.min(failures, 6));
+    long sleep = (long) (ceiling * (0.5 + ThreadLocalRandom.current().nextDouble()));
+    synchronized (signal) {
+      try {
+        signal.wait(sleep); // close() wakes it
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    return failures + 1;
+  }
+
+  /** Applies a watch answer: every changed service, then the new revision; never goes backwards. */
+  private void apply(JsonNode body) {
+    long newRevision = body.path("revision").asLong(-1);
+    if (newRevision < revision) {
+      return; // an answer from before what we have (e.g. a lagging replica): ignore
+    }
+    boolean changed = false;
+    for (Iterator<Map.Entry<String, JsonNode>> it = body.path("services").fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      changed |= applyService(e.getKey(), e.getValue());
+    }
+    revision = newRevision;
+    fromCache = false;
+    if (changed) {
+      saveCache();
+    }
+  }
+
+  private boolean applyService(String service, JsonNode n) {
+    Known old = known.get(service);
+    JsonNode policy = n.hasNonNull("policy") ? n.get("policy") : null;
+    long policyRevision = n.path("policyRevision").asLong(0);
+    long endpointsRevision = n.path("endpointsRevision").asLong(0);
+    List<Endpoint> endpoints;
+    try {
+      endpoints = endpoints(n.path("endpoints"));
+    } catch (RuntimeException bad) {
+      lastError = "endpoints of '" + service + "' rejected: " + bad.getMessage();
+      endpoints = old == null ? List.of() : old.endpoints();
+      endpointsRevision = old == null ? 0 : old.endpointsRevision();
+    }
+    Known k = new Known(policy, policyRevision, endpoints, endpointsRevision);
+    known.put(service, k);
+    boolean changed = false;
+    if (old == null || old.policyRevision() != policyRevision) {
+      VersionedPolicy vp = toPolicy(service, k);
+      if (vp != null) {
+        policyListeners.getOrDefault(service, List.of()).forEach(l -> l.accept(vp));
+        changed = true;
+      }
+    }
+    if (old == null || old.endpointsRevision() != endpointsRevision) {
+      EndpointSet set = new EndpointSet(service, endpointsRevision, endpoints);
+      endpointListeners.getOrDefault(service, List.of()).forEach(l -> l.accept(set));
+      changed = true;
+    }
+    return changed;
+  }
+
+  /** The policy to hand to the mesh, or null when it is invalid (the one in force is kept). */
+  private VersionedPolicy toPolicy(String service, Known k) {
+    if (k.policy() == null) {
+      return new VersionedPolicy(service, k.policyRevision(), null);
+    }
+    try {
+      ServicePolicy p = PolicyCodec.fromTree(k.policy());
+      return new VersionedPolicy(service, k.policyRevision(), p);
+    } catch (InvalidPolicyException e) {
+      lastError = "policy of '" + service + "' at revision " + k.policyRevision() + " rejected, keeping the one in force: "
+          + e.getMessage();
+      LOG.warning(lastError);
+      return null;
+    }
+  }
+
+  private static List<Endpoint> endpoints(JsonNode array) {
+    List<Endpoint> list = new ArrayList<>();
+    for (JsonNode e : array) {
+      Map<String, String> labels = new java.util.HashMap<>();
+      e.path("labels").fields().forEachRemaining(l -> labels.put(l.getKey(), l.getValue().asText()));
+      list.add(new Endpoint(e.path("host").asText(), e.path("port").asInt(), e.path("weight").asInt(1),
+          e.path("zone").asText(""), labels));
+    }
+    return list;
+  }
+
+  // ---- last-known-good cache ----
+
+  private void loadCache() {
+    if (cacheFile == null || !Files.isRegularFile(cacheFile)) {
+      return;
+    }
+    try {
+      JsonNode root = JSON.readTree(cacheFile.toFile());
+      for (Iterator<Map.Entry<String, JsonNode>> it = root.path("services").fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        applyService(e.getKey(), e.getValue());
+      }
+      revision = root.path("revision").asLong(0);
+      fromCache = true;
+    } catch (IOException | RuntimeException e) {
+      lastError = "cache file " + cacheFile + " unreadable, ignored: " + e.getMessage();
+      LOG.log(Level.WARNING, lastError);
+    }
+  }
+
+  private void saveCache() {
+    if (cacheFile == null) {
+      return;
+    }
+    try {
+      ObjectNode root = JSON.createObjectNode();
+      root.put("revision", revision);
+      ObjectNode services = root.putObject("services");
+      known.forEach((name, k) -> {
+        ObjectNode s = services.putObject(name);
+        s.set("policy", k.policy());
+        s.put("policyRevision", k.policyRevision());
+        s.put("endpointsRevision", k.endpointsRevision());
+        var arr = s.putArray("endpoints");
+        for (Endpoint ep : k.endpoints()) {
+          ObjectNode en = arr.addObject();
+          en.put("host", ep.host());
+          en.put("port", ep.port());
+          en.put("weight", ep.weight());
+          en.put("zone", ep.zone());
+          ObjectNode labels = en.putObject("labels");
+          ep.labels().forEach(labels::put);
+        }
+      });
+      Path dir = cacheFile.toAbsolutePath().getParent();
+      Files.createDirectories(dir);
+      Path tmp = Files.createTempFile(dir, ".mesh-cache", ".tmp");
+      JSON.writeValue(tmp.toFile(), root);
+      // Atomic rename: a crash leaves the old cache or the new one, never half a file.
+      Files.move(tmp, cacheFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      LOG.log(Level.WARNING, "writing the control-plane cache " + cacheFile + " failed", e);
+    }
+  }
+
+  // ---- self-registration ----
+
+  private void heartbeat() {
+    try {
+      if (instanceId == null) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("host", registration.host());
+        body.put("port", registration.port());
+        body.put("weight", registration.weight());
+        body.put("zone", registration.zone());
+        ObjectNode labels = body.putObject("labels");
+        registration.labels().forEach(labels::put);
+        body.put("ttl", registration.ttl().toMillis() + "ms");
+        HttpResponse<String> r = send(HttpRequest.newBuilder(uri("/v1/services/" + registration.service() + "/instances"))
+            .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
+            .header("Content-Type", "application/json"));
+        if (r.statusCode() / 100 == 2) {
+          instanceId = JSON.readTree(r.body()).path("instanceId").asText(null);
+        } else {
+          lastError = "registering " + registration.service() + " failed: " + r.statusCode() + " " + abbreviate(r.body());
+        }
+        return;
+      }
+      HttpResponse<String> r = send(HttpRequest.newBuilder(
+          uri("/v1/services/" + registration.service() + "/instances/" + instanceId + "/heartbeat"))
+          .PUT(HttpRequest.BodyPublishers.noBody()));
+      if (r.statusCode() == 404) {
+        instanceId = null; // expired (control plane was away longer than the TTL): register again
+        heartbeat();
+      }
+    } catch (Exception e) {
+      lastError = "heartbeat failed: " + e.getMessage();
+    }
+  }
+
+  private URI uri(String path) {
+    return URI.create(base + path);
+  }
+
+  private HttpResponse<String> send(HttpRequest.Builder req) throws IOException, InterruptedException {
+    req.timeout(Duration.ofSeconds(5));
+    if (token != null) {
+      req.header("Authorization", "Bearer " + token);
+    }
+    return http.send(req.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String abbreviate(String s) {
+    return s == null ? "" : s.length() > 300 ? s.substring(0, 300) + "…" : s;
+  }
+
+  /** Stops watching, deregisters this instance (best effort) and stops heartbeats. */
+  @Override
+  public void close() {
+    closed = true;
+    CompletableFuture<HttpResponse<String>> f = inFlight;
+    if (f != null) {
+      f.cancel(true);
+    }
+    synchronized (signal) {
+      signal.notifyAll();
+    }
+    loop.interrupt();
+    if (heartbeats != null) {
+      heartbeats.shutdownNow();
+      String id = instanceId;
+      if (id != null) {
+        try {
+          send(HttpRequest.newBuilder(uri("/v1/services/" + registration.service() + "/instances/" + id)).DELETE());
+        } catch (Exception e) {
+          LOG.log(Level.FINE, "deregistration failed (the TTL will expire it)", e);
+        } 
+      }
+    }
+  }
+
+  /** Configures a {@link ControlPlaneClient}. */
+  public static final class Builder {
+    private final URI base;
+    private String token;
+    private Path cacheFile;
+    private Duration wait = Duration.ofSeconds(30);
+    private HttpClient http;
+    private Registration registration;
+
+    private Builder(URI base) {
+      Objects.requireNonNull(base, "base");
+      String s = base.toString();
+      this.base = URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
+    }
+
+    /** The client token (watch, register). Never logged. */
+    public Builder token(String value) {
+      token = value;
+      return this;
+    }
+
+    /** Where the last-known-good state is kept; null: no cache. */
+    public Builder cacheFile(Path value) {
+      cacheFile = value;
+      return this;
+    }
+
+    /** How long one long-poll may be held (default 30 s). */
+    public Builder waitTime(Duration value) {
+      if (value.isNegative() || value.compareTo(Duration.ofMinutes(5)) > 0) {
+        throw new IllegalArgumentException("waitTime: " + value + " (expected: 0..5m)");
+      }
+      wait = value;
+      return this;
+    }
+
+    /** The HTTP client to use (default: a new JDK HttpClient). */
+    public Builder httpClient(HttpClient value) {
+      http = Objects.requireNonNull(value, "httpClient");
+      return this;
+    }
+
+    /** Registers this service's instance and keeps it alive until {@link #close()}. */
+    public Builder register(Registration value) {
+      registration = value;
+      return this;
+    }
+
+    /** Starts the watch loop (and registration); returns at once. */
+    public ControlPlaneClient build() {
+      return new ControlPlaneClient(this);
+    }
+  }
+}

@@ -1,0 +1,15 @@
+package io.mesh4j.controlplane.client;
+
+import java.time.Instant;
+
+/**
+ * What a {@link ControlPlaneClient} knows about its connection, for health checks and status pages.
+ *
+ * @param connected     the last exchange with the control plane succeeded
+ * @param revision      the global revision the client has applied (never goes backwards)
+ * @param servingFromCache the state in use came from the local cache file, not (yet) from the control plane
+ * @param lastContact   when the control plane last answered, or null if never
+ * @param lastError     the last failure, or null (never contains a token)
+ */
+public record ControlPlaneStatus(boolean connected, long revision, boolean servingFromCache, Instant lastContact,
+    String lastError) {}
