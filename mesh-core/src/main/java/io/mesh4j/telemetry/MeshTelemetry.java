@@ -35,6 +35,7 @@ public final class MeshTelemetry {
       List.of(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0);
 
   private final Tracer tracer;
+  private final Meter meter;
   private final DoubleHistogram requestDuration;
   private final LongCounter attempts;
   private final LongCounter ejections;
@@ -46,6 +47,7 @@ public final class MeshTelemetry {
   public MeshTelemetry(OpenTelemetry otel, Ticker ticker) {
     this.tracer = otel.getTracer(SCOPE, "0.1.0");
     Meter meter = otel.getMeter(SCOPE);
+    this.meter = meter;
     this.requestDuration = meter.histogramBuilder("http.client.request.duration")
         .setUnit("s")
         .setDescription("Duration of logical HTTP client calls made through the mesh (all attempts).")
@@ -71,6 +73,14 @@ public final class MeshTelemetry {
 
   public Tracer tracer() {
     return tracer;
+  }
+
+  /**
+   * The mesh's meter (scope {@value #SCOPE}), for components that own their instruments, such as the
+   * circuit breakers' {@code mesh.client.breaker.transitions}.
+   */
+  public Meter meter() {
+    return meter;
   }
 
   /** {@code http.client.request.duration}, seconds. */

@@ -1,0 +1,76 @@
+package io.mesh4j.http.internal;
+
+import io.mesh4j.Mesh;
+import io.mesh4j.limit.LimitExceededException;
+import io.mesh4j.limit.ServiceLimiter;
+import io.mesh4j.limit.ServiceLimiters;
+import java.io.IOException;
+import java.util.Objects;
+import okhttp3.Interceptor;
+import okhttp3.Request;
+import okhttp3.Response;
+
+/**
+ * Client-side limits: the service's rate limit, then its concurrency limit, waiting at most the
+ * policy's {@code maxWait} for room and otherwise failing with {@link LimitExceededException},
+ * sending nothing.
+ *
+ * <p>It sits above the circuit breaker and the retries so that it counts logical calls, and so that a
+ * call waiting for room holds no breaker permission meanwhile; below the deadline layer, whose
+ * deadline cancels a call that waits too long.
+ *
+ * <p>The concurrency slot is released when the response headers arrive (or the call fails), not when
+ * the body is closed: the body is read at the caller's pace, and holding the slot until then would
+ * mean wrapping every body and would leak slots for callers that never close one. What the adaptive
+ * limit learns from the call: 503 and 429 answers and I/O failures (timeouts included) are drops, the
+ * overload signals; the caller's cancellation and failures where nothing reached the service teach
+ * nothing; every other answer is a success.
+ */
+public final class LimitInterceptor implements Interceptor {
+  private final Mesh mesh;
+  private final ServiceLimiters limiters;
+
+  /**
+   * @param mesh     resolves hosts to services and their policies
+   * @param limiters the limiters, shared by every client of the mesh so that limits hold across them
+   */
+  public LimitInterceptor(Mesh mesh, ServiceLimiters limiters) {
+    this.mesh = Objects.requireNonNull(mesh, "mesh");
+    this.limiters = Objects.requireNonNull(limiters, "limiters");
+  }
+
+  @Override
+  public Response intercept(Chain chain) throws IOException {
+    Request request = chain.request();
+    String service = request.url().host();
+    if (!mesh.handles(service)) {
+      return chain.proceed(request);
+    }
+    ServiceLimiter limiter = limiters.forService(mesh.service(service));
+    if (limiter == null) {
+      return chain.proceed(request); // the policy sets no limit
+    }
+    limiter.acquire(); // LimitExceededException or InterruptedIOException: nothing sent
+    Response response;
+    try {
+      response = chain.proceed(request);
+    } catch (IOException e) {
+      if (CallFailures.neverSent(e) || CallFailures.cancelledByCaller(chain, e)) {
+        limiter.onIgnored();
+      } else {
+        limiter.onDropped();
+      }
+      throw e;
+    } catch (RuntimeException | Error e) {
+      limiter.onIgnored();
+      throw e;
+    }
+    int code = response.code();
+    if (code == 503 || code == 429) {
+      limiter.onDropped();
+    } else {
+      limiter.onSuccess();
+    }
+    return response;
+  }
+}
