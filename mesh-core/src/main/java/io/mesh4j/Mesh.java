@@ -1,6 +1,8 @@
 package io.mesh4j;
 
 import io.mesh4j.balance.RandomSource;
+import io.mesh4j.breaker.ServiceBreakers;
+import io.mesh4j.limit.ServiceLimiters;
 import io.mesh4j.discovery.DiscoverySource;
 import io.mesh4j.discovery.StaticDiscovery;
 import io.mesh4j.discovery.Subscription;
@@ -48,6 +50,8 @@ public final class Mesh implements AutoCloseable {
   private final MeshTelemetry telemetry;
   private final Consumer<String> eventLog;
   private final ConcurrentMap<String, ServiceRuntime> services = new ConcurrentHashMap<>();
+  private final ServiceBreakers breakers;
+  private final ServiceLimiters limiters;
   private final List<Subscription> subscriptions = new ArrayList<>();
   private volatile boolean closed;
 
@@ -59,6 +63,20 @@ public final class Mesh implements AutoCloseable {
     this.random = b.random;
     this.telemetry = new MeshTelemetry(b.openTelemetry != null ? b.openTelemetry : GlobalOpenTelemetry.get(), ticker);
     this.eventLog = b.eventLog;
+    // One breaker and one set of limiters per service for the whole mesh: every client built on this
+    // mesh shares them, as the services' callers share one budget.
+    this.breakers = ServiceBreakers.builder().ticker(ticker).meter(telemetry.meter()).eventLog(eventLog).build();
+    this.limiters = new ServiceLimiters(ticker);
+  }
+
+  /** The services' circuit breakers (layer 4), shared by every client of this mesh. */
+  public ServiceBreakers breakers() {
+    return breakers;
+  }
+
+  /** The services' rate and concurrency limiters (layer 4), shared by every client of this mesh. */
+  public ServiceLimiters limiters() {
+    return limiters;
   }
 
   /** A builder with static, empty discovery, no policies (defaults everywhere) and the global OpenTelemetry. */

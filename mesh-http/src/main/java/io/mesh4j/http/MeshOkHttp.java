@@ -3,6 +3,8 @@ package io.mesh4j.http;
 import io.mesh4j.Mesh;
 import io.mesh4j.http.internal.AttemptInterceptor;
 import io.mesh4j.http.internal.CallContexts;
+import io.mesh4j.http.internal.CircuitBreakerInterceptor;
+import io.mesh4j.http.internal.LimitInterceptor;
 import io.mesh4j.http.internal.DeadlineInterceptor;
 import io.mesh4j.http.internal.RetryInterceptor;
 import io.mesh4j.http.internal.RoutingInterceptor;
@@ -14,7 +16,8 @@ import okhttp3.OkHttpClient;
 /**
  * Puts the mesh into an application's own {@link OkHttpClient}. The application keeps its settings,
  * connection pool, dispatcher and interceptors; the mesh adds three application interceptors after
- * the existing ones, in the order of DESIGN.md's request path:
+ * the existing ones, in the order of DESIGN.md's request path (tracing, deadline, routing, limits,
+ * circuit breaker, retries, attempt); the three that matter most:
  *
  * <ol>
  *   <li>{@code TracingInterceptor}: one CLIENT span and one duration measurement per logical call.
@@ -81,6 +84,8 @@ public final class MeshOkHttp {
         .addInterceptor(new TracingInterceptor(mesh, contexts))
         .addInterceptor(new DeadlineInterceptor(mesh))
         .addInterceptor(new RoutingInterceptor(mesh))
+        .addInterceptor(new LimitInterceptor(mesh, mesh.limiters()))
+        .addInterceptor(new CircuitBreakerInterceptor(mesh, mesh.breakers()))
         .addInterceptor(new RetryInterceptor(mesh, attemptClient))
         .addInterceptor(attempt);
   }

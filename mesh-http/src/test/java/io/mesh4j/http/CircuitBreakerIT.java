@@ -13,6 +13,7 @@ import io.mesh4j.discovery.StaticDiscovery;
 import io.mesh4j.http.internal.CircuitBreakerInterceptor;
 import io.mesh4j.policy.CircuitBreakerPolicy;
 import io.mesh4j.policy.OutlierPolicy;
+import io.mesh4j.policy.RetryPolicy;
 import io.mesh4j.policy.ServicePolicy;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -51,15 +52,14 @@ class CircuitBreakerIT {
 
   private OkHttpClient client(Endpoint endpoint, CircuitBreakerPolicy breaker) {
     // Outlier ejection off, so that only the breaker reacts to the failures.
-    ServicePolicy policy = ServicePolicy.builder().circuitBreaker(breaker)
+    // Retries off too: the breaker counts logical calls, and here each call is one request.
+    ServicePolicy policy = ServicePolicy.builder().circuitBreaker(breaker).retries(RetryPolicy.disabled())
         .outlier(OutlierPolicy.builder().enabled(false).build()).build();
     Mesh mesh = Mesh.builder().discovery(StaticDiscovery.of("backend", List.of(endpoint))).defaultPolicy(policy)
         .eventLog(events::add).build();
     closeables.add(mesh);
-    breakers = ServiceBreakers.builder().ticker(mesh.ticker()).meter(mesh.telemetry().meter())
-        .eventLog(events::add).build();
-    return MeshOkHttp.client(mesh, new OkHttpClient.Builder()
-        .addInterceptor(new CircuitBreakerInterceptor(mesh, breakers)).build());
+    breakers = mesh.breakers(); // the mesh's own, which MeshOkHttp installs as layer 4
+    return MeshOkHttp.client(mesh, new OkHttpClient());
   }
 
   private TestBackend backend() throws IOException {

@@ -77,7 +77,7 @@ class EjectionIT {
     dead.close(); // nothing listens on deadPort now: connections are refused
 
     Mesh mesh = mesh(List.of(a.endpoint(), b.endpoint(), Endpoint.of("127.0.0.1", deadPort)),
-        Duration.ofMillis(500));
+        Duration.ofSeconds(2)); // long enough that a loaded machine cannot readmit it mid-loop
     OkHttpClient client = MeshOkHttp.client(mesh, new OkHttpClient());
     for (int i = 0; i < 60; i++) {
       assertThat(get(client)).startsWith("200 "); // refused connections move to another endpoint

@@ -18,6 +18,7 @@ import io.mesh4j.policy.CircuitBreakerPolicy;
 import io.mesh4j.policy.LimitPolicy;
 import io.mesh4j.policy.LimitPolicy.Concurrency;
 import io.mesh4j.policy.OutlierPolicy;
+import io.mesh4j.policy.RetryPolicy;
 import io.mesh4j.policy.ServicePolicy;
 import java.io.IOException;
 import java.time.Duration;
@@ -49,18 +50,14 @@ class LimitIT {
   }
 
   private OkHttpClient client(TestBackend backend, LimitPolicy limits, CircuitBreakerPolicy breaker) {
+    // Retries off: the limits count logical calls, and here each call is one request.
     ServicePolicy policy = ServicePolicy.builder().limits(limits).circuitBreaker(breaker)
-        .outlier(OutlierPolicy.builder().enabled(false).build()).build();
+        .retries(RetryPolicy.disabled()).outlier(OutlierPolicy.builder().enabled(false).build()).build();
     Mesh mesh = Mesh.builder().discovery(StaticDiscovery.of("backend", List.of(backend.endpoint())))
-        .defaultPolicy(policy).build();
+        .defaultPolicy(policy).eventLog(e -> { }).build();
     closeables.add(mesh);
-    limiters = new ServiceLimiters(mesh.ticker());
-    ServiceBreakers breakers = ServiceBreakers.builder().ticker(mesh.ticker()).eventLog(e -> { }).build();
-    // Connections enough for every thread, so that OkHttp's pool is not what limits concurrency here.
-    return MeshOkHttp.client(mesh, new OkHttpClient.Builder()
-        .addInterceptor(new LimitInterceptor(mesh, limiters))
-        .addInterceptor(new CircuitBreakerInterceptor(mesh, breakers))
-        .build());
+    limiters = mesh.limiters(); // the mesh's own, which MeshOkHttp installs as layer 4
+    return MeshOkHttp.client(mesh, new OkHttpClient());
   }
 
   private OkHttpClient client(TestBackend backend, LimitPolicy limits) {

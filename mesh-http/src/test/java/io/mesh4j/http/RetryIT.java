@@ -17,6 +17,7 @@ import io.mesh4j.deadline.Deadline;
 import io.mesh4j.discovery.Endpoint;
 import io.mesh4j.discovery.StaticDiscovery;
 import io.mesh4j.policy.BalancerAlgorithm;
+import io.mesh4j.policy.CircuitBreakerPolicy;
 import io.mesh4j.policy.RetryPolicy;
 import io.mesh4j.policy.ServicePolicy;
 import io.opentelemetry.context.Scope;
@@ -234,7 +235,8 @@ class RetryIT {
     });
     closeables.add(failing);
     // No backoff to speak of, so the budget is the only thing holding retries back.
-    ServicePolicy policy = ServicePolicy.builder()
+    // The breaker is off: it would (rightly) stop the calls themselves, and the subject here is retries.
+    ServicePolicy policy = ServicePolicy.builder().circuitBreaker(CircuitBreakerPolicy.builder().enabled(false).build())
         .retries(RetryPolicy.builder().backoff(Duration.ofNanos(1000), Duration.ofNanos(1000)).build()).build();
     long[] result = hammer(client(policy, failing.endpoint()));
     long calls = result[0];
@@ -246,7 +248,7 @@ class RetryIT {
 
     // Naive retries (no budget) for contrast: every call makes all 3 attempts.
     hits.set(0);
-    ServicePolicy naive = ServicePolicy.builder().retries(RetryPolicy.builder()
+    ServicePolicy naive = policy.toBuilder().retries(RetryPolicy.builder()
         .backoff(Duration.ofNanos(1000), Duration.ofNanos(1000)).budget(100, 10_000, Duration.ofSeconds(10)).build())
         .build();
     long naiveCalls = hammer(client(naive, failing.endpoint()))[0];
