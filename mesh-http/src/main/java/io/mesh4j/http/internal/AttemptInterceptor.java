@@ -35,24 +35,18 @@ import okhttp3.Response;
  * latency and outcome back into the endpoint's statistics. When the call's span is recording, an
  * {@code mesh.attempt} event names the endpoint and why the balancer chose it (the decision trace).
  */
-public final class AttemptInterceptor implements Interceptor {
+public final class AttemptInterceptor extends MeshLayer {
   static final AttributeKey<String> PEER_ADDRESS = AttributeKey.stringKey("network.peer.address");
   static final AttributeKey<Long> PEER_PORT = AttributeKey.longKey("network.peer.port");
   private static final TextMapSetter<Request.Builder> SETTER = (builder, key, value) -> builder.header(key, value);
 
-  private final Mesh mesh;
 
   public AttemptInterceptor(Mesh mesh) {
-    this.mesh = mesh;
+    super(mesh);
   }
 
   @Override
-  public Response intercept(Chain chain) throws IOException {
-    Request request = chain.request();
-    String service = request.url().host();
-    if (!mesh.handles(service)) {
-      return chain.proceed(request);
-    }
+  protected Response intercept(Chain chain, Request request, String service) throws IOException {
     ServiceRuntime runtime = mesh.service(service);
     // A hedged attempt runs as its own call and carries its scope as a tag; otherwise the retry layer
     // above put it in a thread-local. Null when no retry layer is installed above.

@@ -16,7 +16,7 @@ final class CallFailures {
    * Nothing reached the service: a deadline that expired before sending, no endpoint known, or a
    * breaker below refusing. Such a failure says nothing about the service's health or load.
    */
-  static boolean neverSent(IOException e) {
+  static boolean nothingReachedTheService(IOException e) {
     return e instanceof DeadlineExceededException d ? !d.wasSent()
         : e instanceof NoEndpointsException || e instanceof CircuitOpenException;
   }

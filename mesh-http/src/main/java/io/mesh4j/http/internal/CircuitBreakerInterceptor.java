@@ -24,8 +24,7 @@ import okhttp3.Response;
  * sending, no endpoints) — those release the permission instead, which frees a half-open trial slot.
  * Timeouts while in flight are failures: a service that hangs is exactly what the breaker is for.
  */
-public final class CircuitBreakerInterceptor implements Interceptor {
-  private final Mesh mesh;
+public final class CircuitBreakerInterceptor extends MeshLayer {
   private final ServiceBreakers breakers;
 
   /**
@@ -34,17 +33,12 @@ public final class CircuitBreakerInterceptor implements Interceptor {
    *                 together
    */
   public CircuitBreakerInterceptor(Mesh mesh, ServiceBreakers breakers) {
-    this.mesh = Objects.requireNonNull(mesh, "mesh");
+    super(mesh);
     this.breakers = Objects.requireNonNull(breakers, "breakers");
   }
 
   @Override
-  public Response intercept(Chain chain) throws IOException {
-    Request request = chain.request();
-    String service = request.url().host();
-    if (!mesh.handles(service)) {
-      return chain.proceed(request);
-    }
+  protected Response intercept(Chain chain, Request request, String service) throws IOException {
     ServiceBreaker breaker = breakers.forService(mesh.service(service));
     if (breaker == null) {
       return chain.proceed(request); // disabled by policy
@@ -56,7 +50,7 @@ public final class CircuitBreakerInterceptor implements Interceptor {
       outcome = response.code() >= 500 ? Outcome.FAILURE : Outcome.SUCCESS;
       return response;
     } catch (IOException e) {
-      outcome = CallFailures.neverSent(e) || CallFailures.cancelledByCaller(chain, e) ? Outcome.CANCELLED
+      outcome = CallFailures.nothingReachedTheService(e) || CallFailures.cancelledByCaller(chain, e) ? Outcome.CANCELLED
           : Outcome.FAILURE;
       throw e;
     } finally {

@@ -20,20 +20,14 @@ import okhttp3.Response;
  * <p>The deadline covers the call up to the response headers; reading the body is bounded by
  * OkHttp's read timeout, so a caller streaming a large body is not cut off mid-way.
  */
-public final class DeadlineInterceptor implements Interceptor {
-  private final Mesh mesh;
+public final class DeadlineInterceptor extends MeshLayer {
 
   public DeadlineInterceptor(Mesh mesh) {
-    this.mesh = mesh;
+    super(mesh);
   }
 
   @Override
-  public Response intercept(Chain chain) throws IOException {
-    Request request = chain.request();
-    String service = request.url().host();
-    if (!mesh.handles(service)) {
-      return chain.proceed(request);
-    }
+  protected Response intercept(Chain chain, Request request, String service) throws IOException {
     ServiceRuntime runtime = mesh.service(service);
     Context context = Context.current();
     Deadline inherited = Deadline.fromContext(context);

@@ -26,8 +26,7 @@ import okhttp3.Response;
  * overload signals; the caller's cancellation and failures where nothing reached the service teach
  * nothing; every other answer is a success.
  */
-public final class LimitInterceptor implements Interceptor {
-  private final Mesh mesh;
+public final class LimitInterceptor extends MeshLayer {
   private final ServiceLimiters limiters;
 
   /**
@@ -35,17 +34,12 @@ public final class LimitInterceptor implements Interceptor {
    * @param limiters the limiters, shared by every client of the mesh so that limits hold across them
    */
   public LimitInterceptor(Mesh mesh, ServiceLimiters limiters) {
-    this.mesh = Objects.requireNonNull(mesh, "mesh");
+    super(mesh);
     this.limiters = Objects.requireNonNull(limiters, "limiters");
   }
 
   @Override
-  public Response intercept(Chain chain) throws IOException {
-    Request request = chain.request();
-    String service = request.url().host();
-    if (!mesh.handles(service)) {
-      return chain.proceed(request);
-    }
+  protected Response intercept(Chain chain, Request request, String service) throws IOException {
     ServiceLimiter limiter = limiters.forService(mesh.service(service));
     if (limiter == null) {
       return chain.proceed(request); // the policy sets no limit
@@ -55,7 +49,7 @@ public final class LimitInterceptor implements Interceptor {
     try {
       response = chain.proceed(request);
     } catch (IOException e) {
-      if (CallFailures.neverSent(e) || CallFailures.cancelledByCaller(chain, e)) {
+      if (CallFailures.nothingReachedTheService(e) || CallFailures.cancelledByCaller(chain, e)) {
         limiter.onIgnored();
       } else {
         limiter.onDropped();

@@ -42,12 +42,11 @@ import okhttp3.Response;
  * the budget is spent, attempts are exhausted or time runs out, the response passed up is marked
  * {@value MeshHeaders#NO_RETRY} so that mesh clients upstream do not retry it again.
  */
-public final class RetryInterceptor implements Interceptor {
+public final class RetryInterceptor extends MeshLayer {
   static final AttributeKey<String> REASON = AttributeKey.stringKey("mesh.retry.reason");
   /** Bound on honouring Retry-After, whatever the server asks. */
   static final long MAX_RETRY_AFTER_NANOS = 60_000_000_000L;
 
-  private final Mesh mesh;
   private final Hedger hedger;
 
   /**
@@ -55,17 +54,12 @@ public final class RetryInterceptor implements Interceptor {
    *                      attempt layer); null disables hedging
    */
   public RetryInterceptor(Mesh mesh, okhttp3.OkHttpClient attemptClient) {
-    this.mesh = mesh;
+    super(mesh);
     this.hedger = attemptClient == null ? null : new Hedger(attemptClient);
   }
 
   @Override
-  public Response intercept(Chain chain) throws IOException {
-    Request request = chain.request();
-    String service = request.url().host();
-    if (!mesh.handles(service)) {
-      return chain.proceed(request);
-    }
+  protected Response intercept(Chain chain, Request request, String service) throws IOException {
     ServiceRuntime runtime = mesh.service(service);
     ServiceRuntime.Retries retries = runtime.retries();
     RetryPolicy policy = retries.policy();

@@ -16,23 +16,17 @@ import okhttp3.Response;
  * call, above the breaker and retries, so that every retry of a call stays in the subset it was routed
  * to (a canary request is retried on the canary). No match: all endpoints.
  */
-public final class RoutingInterceptor implements Interceptor {
+public final class RoutingInterceptor extends MeshLayer {
   static final AttributeKey<String> ROUTE = AttributeKey.stringKey("mesh.route");
   static final AttributeKey<String> SUBSET = AttributeKey.stringKey("mesh.subset");
 
-  private final Mesh mesh;
 
   public RoutingInterceptor(Mesh mesh) {
-    this.mesh = mesh;
+    super(mesh);
   }
 
   @Override
-  public Response intercept(Chain chain) throws IOException {
-    Request request = chain.request();
-    String service = request.url().host();
-    if (!mesh.handles(service)) {
-      return chain.proceed(request);
-    }
+  protected Response intercept(Chain chain, Request request, String service) throws IOException {
     ServiceRuntime runtime = mesh.service(service);
     AttemptScope scope = new AttemptScope();
     if (!runtime.policy().routes().isEmpty()) {

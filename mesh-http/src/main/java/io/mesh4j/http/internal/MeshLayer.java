@@ -1,0 +1,30 @@
+package io.mesh4j.http.internal;
+
+import io.mesh4j.Mesh;
+import java.io.IOException;
+import java.util.Objects;
+import okhttp3.Interceptor;
+import okhttp3.Request;
+import okhttp3.Response;
+
+/**
+ * A layer of the mesh's request path: it acts on calls to mesh services only, and every other host
+ * ({@code api.example.com}, an IP address) passes through untouched.
+ */
+public abstract class MeshLayer implements Interceptor {
+  protected final Mesh mesh;
+
+  protected MeshLayer(Mesh mesh) {
+    this.mesh = Objects.requireNonNull(mesh, "mesh");
+  }
+
+  @Override
+  public final Response intercept(Chain chain) throws IOException {
+    Request request = chain.request();
+    String service = request.url().host();
+    return mesh.handles(service) ? intercept(chain, request, service) : chain.proceed(request);
+  }
+
+  /** Handles a call to the mesh service {@code service} (the request's host). */
+  protected abstract Response intercept(Chain chain, Request request, String service) throws IOException;
+}
