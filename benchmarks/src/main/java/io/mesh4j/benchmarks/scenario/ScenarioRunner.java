@@ -1,0 +1,204 @@
+package io.mesh4j.benchmarks.scenario;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Runs the scenario benchmarks and prints their results as markdown tables (progress goes to stderr).
+ *
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar io.mesh4j.benchmarks.scenario.ScenarioRunner all [--quick]
+ * </pre>
+ *
+ * Scenarios: {@code slow-backend} ({@link SlowBackendScenario}), {@code retry-amplification}
+ * ({@link RetryAmplificationScenario}), or {@code all}. {@code --quick} shortens every run (3 s instead of
+ * 10 s, 2 s instead of 5 s) for a smoke test. Everything listens on 127.0.0.1 only; a watchdog ends the
+ * JVM if a run ever takes far longer than it should.
+ */
+public final class ScenarioRunner {
+  private static final long STARTED = System.nanoTime();
+
+  private ScenarioRunner() {}
+
+  public static void main(String[] args) throws Exception {
+    // Before any HttpServer class loads (LoopbackServer sets it too).
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+    String scenario = null;
+    boolean quick = false;
+    for (String a : args) {
+      if (a.equals("--quick")) {
+        quick = true;
+      } else if (scenario == null && List.of("slow-backend", "retry-amplification", "all").contains(a)) {
+        scenario = a;
+      } else {
+        usage("unexpected argument '" + a + "'");
+        return;
+      }
+    }
+    if (scenario == null) {
+      usage("no scenario named");
+      return;
+    }
+    startWatchdog(quick ? Duration.ofMinutes(4) : Duration.ofMinutes(10));
+
+    System.out.println("# Mesh4j scenarios (" + (quick ? "--quick" : "full") + ")");
+    System.out.println();
+    System.out.println("Started " + Instant.now().truncatedTo(ChronoUnit.SECONDS) + "; "
+        + Runtime.getRuntime().availableProcessors() + " CPUs; Java " + System.getProperty("java.vm.version")
+        + "; load average " + loadAverage() + ".");
+    System.out.println();
+    if (scenario.equals("slow-backend") || scenario.equals("all")) {
+      SlowBackendScenario.Config c = SlowBackendScenario.Config.of(quick);
+      printSlowBackend(c, new SlowBackendScenario(c).run());
+    }
+    if (scenario.equals("retry-amplification") || scenario.equals("all")) {
+      RetryAmplificationScenario.Config c = RetryAmplificationScenario.Config.of(quick);
+      printRetryAmplification(c, new RetryAmplificationScenario(c).run());
+    }
+    System.out.println(String.format(Locale.ROOT, "Finished after %.0f s; load average %s.",
+        (System.nanoTime() - STARTED) / 1e9, loadAverage()));
+  }
+
+  private static void printSlowBackend(SlowBackendScenario.Config c, List<SlowBackendScenario.Row> rows) {
+    System.out.println("## slow-backend");
+    System.out.println();
+    System.out.printf(Locale.ROOT, "%d backends, service time %d ms; backend 0 answers in %d ms to requests arriving "
+            + "from %.0f%% to %.0f%% of each run; %d s per variant; total timeout %d ms, retries off unless said. "
+            + "Latency of every request, failed ones included.%n%n", c.backends(), c.serviceTime().toMillis(),
+        c.slowTime().toMillis(), c.slowFrom() * 100, c.slowUntil() * 100, c.duration().toSeconds(),
+        c.timeout().toMillis());
+    System.out.printf(Locale.ROOT, "### Closed loop: %d workers, each sends its next request when the last one "
+        + "is answered%n%n", c.workers());
+    slowBackendTable(rows.stream().filter(r -> !r.open()).toList(), true);
+    System.out.printf(Locale.ROOT, "### Open loop: %.0f requests/s due on schedule, up to %d calling threads, latency "
+        + "from the time each request was due%n%n", c.openRate(), c.openThreads());
+    slowBackendTable(rows.stream().filter(SlowBackendScenario.Row::open).toList(), false);
+    System.out.println("¹ mesh-http has no hedging layer at this commit: the `hedging` section of the policy is "
+        + "accepted and has no effect, so this row is p2c-peak-ewma with the default retries.");
+    System.out.println();
+    for (SlowBackendScenario.Row row : rows) {
+      if (row.variantIndex() == 0) {
+        continue;
+      }
+      LoadGenerator.Result healthy = rows.stream()
+          .filter(x -> x.variantIndex() == 0 && x.open() == row.open() && x.pass() == row.pass())
+          .findFirst().orElseThrow().result();
+      LoadGenerator.Result r = row.result();
+      double ratio = healthy.p999() == 0 ? Double.NaN : (double) r.p999() / healthy.p999();
+      long slowest = r.requests() - (long) Math.ceil(0.999 * r.requests()) + 1; // calls at or above p99.9
+      System.out.printf(Locale.ROOT, "* %s, %s: p99.9 = %.2fx the all-healthy p99.9 of the same pass "
+              + "(target <= 1.5x: %s); success %s (target >= 99.9%%: %s); %d calls >= 500 ms, p99.9 is the "
+              + "%d-th slowest call; failures: %s%n",
+          row.open() ? "open loop" : "closed loop pass " + row.pass(), row.variant().label(), ratio,
+          ratio <= 1.5 ? "met" : "missed", percent(r.successPercent()), r.successPercent() >= 99.9 ? "met" : "missed",
+          r.slow(), slowest, r.errors().isEmpty() ? "none thrown" : r.errors());
+    }
+    System.out.println();
+  }
+
+  private static void slowBackendTable(List<SlowBackendScenario.Row> rows, boolean showPass) {
+    System.out.println("| variant |" + (showPass ? " pass |" : "") + " requests | req/s | success | p50 (ms) "
+        + "| p99 (ms) | p99.9 (ms) | max (ms) | ≥ 500 ms | to the slow backend (in its window) | CPU: JVM / machine "
+        + "| GCs, GC time | max stall (ms) |");
+    System.out.println("|---|" + (showPass ? "---:|" : "") + "---:|".repeat(12));
+    for (SlowBackendScenario.Row row : rows) {
+      LoadGenerator.Result r = row.result();
+      System.out.printf(Locale.ROOT, "| %s |%s %d | %.0f | %s | %s | %s | %s | %s | %d | %d (%d) | %s |%n",
+          row.variant().label(), showPass ? " " + row.pass() + " |" : "", r.requests(), r.ratePerSecond(),
+          percent(r.successPercent()), ms(r.p50()), ms(r.p99()), ms(r.p999()), ms(r.max()), r.slow(),
+          row.slowBackendRequests(), row.slowWindowRequests(), row.usage());
+    }
+    System.out.println();
+  }
+
+  private static void printRetryAmplification(RetryAmplificationScenario.Config c,
+      List<RetryAmplificationScenario.Row> rows) {
+    System.out.println("## retry-amplification");
+    System.out.println();
+    System.out.printf(Locale.ROOT, "Backend answers 503 to everything. Top client paced at %.0f req/s asked over %d "
+            + "workers, %d s per variant; GET (idempotent); total timeout %d s, inherited by each service through "
+            + "mesh-timeout-ms. Load factor = requests received by the backend / requests sent by the top client.%n%n",
+        c.ratePerSecond(), c.workers(), c.duration().toSeconds(), c.timeout().toSeconds());
+    System.out.println("| path | retries | req/s achieved | sent by top client | received S1 / S2 / S3 "
+        + "| received by backend | **load factor** | p50 (ms) | p99 (ms) |");
+    System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    for (RetryAmplificationScenario.Row row : rows) {
+      LoadGenerator.Result r = row.result();
+      long[] rec = row.received();
+      String hops = "–";
+      if (row.variant().hops() > 0) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < rec.length - 1; i++) {
+          sb.append(i == 0 ? "" : " / ").append(rec[i]);
+        }
+        hops = sb.toString();
+      }
+      String path = row.variant().hops() == 0 ? "one layer" : "client → S1 → S2 → S3 → backend";
+      System.out.printf(Locale.ROOT, "| %s | %s | %.0f | %d | %s | %d | **%.3fx** | %s | %s |%n", path,
+          row.variant().label(), r.ratePerSecond(), r.requests(), hops, row.backendReceived(), row.loadFactor(),
+          ms(r.p50()), ms(r.p99()));
+    }
+    System.out.println();
+    System.out.println("² a 10% budget is not the default (20%); shown only to read the 1.1x target against.");
+    System.out.println();
+    for (RetryAmplificationScenario.Row row : rows) {
+      RetryAmplificationScenario.Variant v = row.variant();
+      if (v.retries() != RetryAmplificationScenario.BUDGETED || (v.hops() > 0 && !v.relayMarker())) {
+        continue;
+      }
+      double target = v.hops() == 0 ? 1.1 : 1.2;
+      System.out.printf(Locale.ROOT, "* %s, %s: %.3fx (target <= %.1fx: %s)%n",
+          v.hops() == 0 ? "one layer" : "three deep", v.label(), row.loadFactor(), target,
+          row.loadFactor() <= target ? "met" : "missed");
+    }
+    System.out.println();
+  }
+
+  private static String ms(int micros) {
+    return micros >= 100_000 ? String.format(Locale.ROOT, "%.0f", micros / 1000.0)
+        : String.format(Locale.ROOT, "%.2f", micros / 1000.0);
+  }
+
+  private static String percent(double p) {
+    return String.format(Locale.ROOT, "%.3f%%", p);
+  }
+
+  private static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return f[0] + " / " + f[1] + " / " + f[2] + " (1 / 5 / 15 min)";
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
+  }
+
+  static void log(String message) {
+    System.err.printf(Locale.ROOT, "[%6.1f s] %s%n", (System.nanoTime() - STARTED) / 1e9, message);
+  }
+
+  private static void startWatchdog(Duration limit) {
+    Thread t = new Thread(() -> {
+      try {
+        Thread.sleep(limit.toMillis());
+      } catch (InterruptedException e) {
+        return;
+      }
+      System.err.println("scenario runner: still running after " + limit.toMinutes() + " min, stopping");
+      Runtime.getRuntime().halt(3);
+    }, "scenario-watchdog");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private static void usage(String problem) {
+    System.err.println("scenario runner: " + problem);
+    System.err.println("usage: ScenarioRunner slow-backend|retry-amplification|all [--quick]");
+    System.exit(2);
+  }
+}
