@@ -190,6 +190,14 @@ class RetryIT {
     }
     assertThat(failing.getAllServeEvents()).hasSize(3);
 
+    // A client with retries off gave nothing up: it leaves its callers free to retry.
+    OkHttpClient noRetries = client(ServicePolicy.builder().retries(RetryPolicy.disabled()).build(), at(failing));
+    try (Response r = noRetries.newCall(getRequest()).execute()) {
+      assertThat(r.code()).isEqualTo(503);
+      assertThat(r.header(MeshHeaders.NO_RETRY)).isNull();
+    }
+    assertThat(failing.getAllServeEvents()).hasSize(4);
+
     // A response already marked by a mesh client further down is passed up without retrying.
     failing.resetAll();
     failing.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(503).withHeader(MeshHeaders.NO_RETRY, "1")));

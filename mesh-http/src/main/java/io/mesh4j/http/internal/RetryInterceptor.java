@@ -97,7 +97,9 @@ public final class RetryInterceptor extends MeshLayer {
           return result(response, failure, false);
         }
         if (attempt >= maxAttempts || (request.body() != null && request.body().isOneShot())) {
-          return result(response, failure, true); // attempts exhausted: mark, so nobody upstream retries
+          // Attempts exhausted: mark, so nobody upstream retries. A client with retries off gave
+          // nothing up, and leaves its callers free to retry.
+          return result(response, failure, maxAttempts > 1);
         }
         long waitNanos = retries.backoff().nextNanos(attempt);
         long retryAfter = response == null ? -1 : retryAfterNanos(response);
