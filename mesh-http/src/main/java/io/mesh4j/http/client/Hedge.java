@@ -16,7 +16,7 @@ import java.lang.annotation.Target;
  * @GET("/slow") @Hedge(enabled = false)                 // no hedging for this method
  * }</pre>
  *
- * <p>The override travels to the mesh layers as a {@link MethodPolicy} request tag.
+ * <p>The override travels to the mesh layers as a {@link io.mesh4j.http.MethodPolicy} request tag.
  */
 @Documented
 @Target(ElementType.METHOD)

@@ -1,5 +1,6 @@
 package io.mesh4j.http.client;
 
+import io.mesh4j.http.MethodPolicy;
 import io.mesh4j.deadline.Deadline;
 import io.mesh4j.policy.Durations;
 import io.mesh4j.policy.HedgePolicy;

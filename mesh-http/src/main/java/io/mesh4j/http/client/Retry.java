@@ -18,7 +18,7 @@ import java.lang.annotation.Target;
  * @PUT("/orders/{id}") @Retry(maxAttempts = 1)          // no retries for this method
  * }</pre>
  *
- * <p>The override travels to the mesh layers as a {@link MethodPolicy} request tag.
+ * <p>The override travels to the mesh layers as a {@link io.mesh4j.http.MethodPolicy} request tag.
  */
 @Documented
 @Target(ElementType.METHOD)

@@ -6,7 +6,7 @@
  * <p>Public: the annotations, {@link io.mesh4j.http.client.MeshClients}, {@link io.mesh4j.http.client.BodyCodec}
  * and {@link io.mesh4j.http.client.JacksonCodec}, {@link io.mesh4j.http.client.MeshResponse}, the exceptions
  * ({@link io.mesh4j.http.client.HttpStatusException}, {@link io.mesh4j.http.client.MeshClientException},
- * {@link io.mesh4j.http.client.InvalidClientException}) and {@link io.mesh4j.http.client.MethodPolicy}, the request
+ * {@link io.mesh4j.http.client.InvalidClientException}) and {@link io.mesh4j.http.MethodPolicy}, the request
  * tag carrying a method's policy overrides to the mesh's layers. Everything else here is package-private.
  * See docs/annotated-clients.md.
  */

@@ -4,9 +4,11 @@ import io.mesh4j.DeadlineExceededException;
 import io.mesh4j.Mesh;
 import io.mesh4j.ServiceRuntime;
 import io.mesh4j.deadline.Deadline;
+import io.mesh4j.http.MethodPolicy;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import java.io.IOException;
+import java.time.Duration;
 import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -31,8 +33,12 @@ public final class DeadlineInterceptor extends MeshLayer {
     ServiceRuntime runtime = mesh.service(service);
     Context context = Context.current();
     Deadline inherited = Deadline.fromContext(context);
-    long totalNanos = runtime.policy().timeouts().total().toNanos();
+    MethodPolicy method = request.tag(MethodPolicy.class); // an annotated client's per-method @Timeout
+    Duration policyTotal = runtime.policy().timeouts().total();
+    long totalNanos = (method == null ? policyTotal : method.totalTimeout(policyTotal)).toNanos();
     boolean inheritedWins = inherited != null && inherited.remainingNanos() <= totalNanos;
+    String source = inheritedWins ? "inherited from the caller"
+        : method != null && method.timeout().isPresent() ? "the method's @Timeout" : "policy timeouts.total";
     Deadline deadline = inheritedWins ? inherited : Deadline.afterNanos(totalNanos, mesh.ticker());
     long remaining = deadline.remainingNanos();
     if (remaining <= 0) {
@@ -50,19 +56,18 @@ public final class DeadlineInterceptor extends MeshLayer {
       response.close();
     } catch (IOException e) {
       if (canceller.stop()) {
-        throw exceeded(service, inheritedWins, remaining, e);
+        throw exceeded(service, source, remaining, e);
       }
       throw e;
     } catch (RuntimeException | Error e) {
       canceller.stop();
       throw e;
     }
-    throw exceeded(service, inheritedWins, remaining, null);
+    throw exceeded(service, source, remaining, null);
   }
 
-  private static DeadlineExceededException exceeded(String service, boolean inherited, long nanos, Throwable cause) {
+  private static DeadlineExceededException exceeded(String service, String source, long nanos, Throwable cause) {
     return new DeadlineExceededException(service, "deadline of " + Math.max(1, nanos / 1_000_000) + " ms ("
-        + (inherited ? "inherited from the caller" : "policy timeouts.total") + ") passed before the response",
-        true, cause);
+        + source + ") passed before the response", true, cause);
   }
 }

@@ -53,11 +53,10 @@ final class Hedger {
   }
 
   Response call(Interceptor.Chain chain, Request request, ServiceRuntime runtime, AttemptScope scope,
-      HedgePolicy hedging, ServiceRuntime.Retries retries) throws IOException {
-    Race race = new Race(retries.policy());
+      HedgePolicy hedging, ServiceRuntime.Retries retries, RetryPolicy retryPolicy) throws IOException {
+    Race race = new Race(retryPolicy);
     Context context = Context.current();
     long delay = delayNanos(hedging, runtime);
-    RetryPolicy retryPolicy = retries.policy();
     try {
       for (int attempt = 1; attempt <= hedging.maxAttempts(); attempt++) {
         if (attempt > 1) {

@@ -7,6 +7,7 @@ import io.mesh4j.ServiceRuntime;
 import io.mesh4j.deadline.Deadline;
 import io.mesh4j.http.Idempotent;
 import io.mesh4j.http.MeshHeaders;
+import io.mesh4j.http.MethodPolicy;
 import io.mesh4j.policy.HedgePolicy;
 import io.mesh4j.policy.RetryPolicy;
 import io.mesh4j.policy.Route;
@@ -62,7 +63,8 @@ public final class RetryInterceptor extends MeshLayer {
   protected Response intercept(Chain chain, Request request, String service) throws IOException {
     ServiceRuntime runtime = mesh.service(service);
     ServiceRuntime.Retries retries = runtime.retries();
-    RetryPolicy policy = retries.policy();
+    MethodPolicy method = request.tag(MethodPolicy.class); // an annotated client's per-method @Retry/@Hedge
+    RetryPolicy policy = method == null ? retries.policy() : method.retries(retries.policy());
     retries.budget().deposit();
     boolean idempotent = isIdempotent(request);
     int maxAttempts = policy.enabled() ? policy.maxAttempts() : 1;
@@ -78,8 +80,11 @@ public final class RetryInterceptor extends MeshLayer {
         if (route != null && route.hedging() != null) {
           hedging = route.hedging();
         }
+        if (method != null) {
+          hedging = method.hedging(hedging); // the method's override wins over route and service
+        }
         if (hedging.enabled()) {
-          return hedger.call(chain, request, runtime, scope, hedging, retries);
+          return hedger.call(chain, request, runtime, scope, hedging, retries, policy);
         }
       }
       for (int attempt = 1; ; attempt++) {

@@ -1,5 +1,6 @@
 package io.mesh4j.http.client;
 
+import io.mesh4j.http.MethodPolicy;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.any;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
@@ -388,6 +389,19 @@ class MeshClientsIT {
 
     assertThat(requests.get(2).tag(MethodPolicy.class)).isNull();
     assertThat(requests.get(2).tag(io.mesh4j.http.Idempotent.class)).isNull();
+  }
+
+  @Test
+  void aMethodsRetryOverrideChangesWhatTheRetryLayerDoes() throws Exception {
+    // 500 is not in the service's retryOn (502, 503, 504); the method's @Retry adds it and allows 5 attempts.
+    wiremock.stubFor(get("/policy").willReturn(aResponse().withStatus(500)));
+    assertThatThrownBy(orders::retried).isInstanceOf(HttpStatusException.class);
+    assertThat(wiremock.findAll(getRequestedFor(urlEqualTo("/policy")))).hasSize(5);
+
+    wiremock.resetRequests();
+    assertThatThrownBy(orders::plain).isInstanceOf(HttpStatusException.class);
+    assertThat(wiremock.findAll(getRequestedFor(urlEqualTo("/policy")))).as("service policy: 500 not retried")
+        .hasSize(1);
   }
 
   // --- the proxy itself --------------------------------------------------------------------------

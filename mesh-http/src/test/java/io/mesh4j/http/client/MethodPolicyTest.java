@@ -1,5 +1,6 @@
 package io.mesh4j.http.client;
 
+import io.mesh4j.http.MethodPolicy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,4 +1,4 @@
-package io.mesh4j.http.client;
+package io.mesh4j.http;
 
 import io.mesh4j.policy.Durations;
 import io.mesh4j.policy.HedgePolicy;
