@@ -1,0 +1,119 @@
+package io.mesh4j.controlplane.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+
+/**
+ * One request being answered: Jetty's request / response / callback plus what routing extracted, and
+ * the ways to answer. Answers exactly once (a second answer is ignored), which matters for watches that
+ * several parties may try to end.
+ */
+final class Exchange {
+  static final String REVISION_HEADER = "Mesh-Revision";
+  static final String JSON = "application/json";
+  static final String PROBLEM_JSON = "application/problem+json";
+
+  final Request request;
+  final Response response;
+  final Callback callback;
+  final String service;
+  final String instanceId;
+  private final LongSupplier revision;
+  private final AtomicBoolean answered = new AtomicBoolean();
+  private Fields query;
+  byte[] body = new byte[0];
+
+  Exchange(Request request, Response response, Callback callback, String service, String instanceId,
+      LongSupplier revision) {
+    this.request = request;
+    this.response = response;
+    this.callback = callback;
+    this.service = service;
+    this.instanceId = instanceId;
+    this.revision = revision;
+  }
+
+  String header(String name) {
+    return request.getHeaders().get(name);
+  }
+
+  /** The query parameters, after checking that each is one of {@code allowed}. */
+  Fields query(Set<String> allowed) {
+    if (query == null) {
+      try {
+        query = Request.extractQueryParameters(request);
+      } catch (RuntimeException e) {
+        throw Problem.badRequest("Invalid query", "query", "malformed query string (expected: percent-encoded"
+            + " name=value pairs)");
+      }
+    }
+    List<Problem.Violation> unknown = new ArrayList<>();
+    for (String name : new TreeSet<>(query.getNames())) {
+      if (!allowed.contains(name)) {
+        unknown.add(new Problem.Violation("query." + name, "unknown parameter (expected one of: "
+            + (allowed.isEmpty() ? "none" : String.join(", ", new TreeSet<>(allowed))) + ")"));
+      }
+    }
+    if (!unknown.isEmpty()) {
+      throw Problem.badRequest("Invalid query", unknown);
+    }
+    return query;
+  }
+
+  boolean isAnswered() {
+    return answered.get();
+  }
+
+  void send(int status, JsonNode body) {
+    send(status, Json.bytes(body), JSON);
+  }
+
+  void send(int status, byte[] bytes, String contentType) {
+    if (!answered.compareAndSet(false, true)) {
+      return;
+    }
+    response.setStatus(status);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+    response.getHeaders().put(REVISION_HEADER, Long.toString(revision.getAsLong()));
+    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, Long.toString(bytes.length));
+    response.write(true, ByteBuffer.wrap(bytes), callback);
+  }
+
+  /** 304: nothing changed; the client asks again with the same {@code since}. */
+  void sendNotModified(boolean close) {
+    if (!answered.compareAndSet(false, true)) {
+      return;
+    }
+    response.setStatus(304);
+    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+    response.getHeaders().put(REVISION_HEADER, Long.toString(revision.getAsLong()));
+    if (close) {
+      response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    }
+    response.write(true, null, callback);
+  }
+
+  void sendProblem(Problem p) {
+    p.headers().forEach((k, v) -> response.getHeaders().put(k, v));
+    send(p.status(), Json.bytes(p.toJson()), PROBLEM_JSON);
+  }
+
+  /** The client went away: nothing to write, only Jetty to tell. */
+  void abandon(Throwable cause) {
+    if (answered.compareAndSet(false, true)) {
+      callback.failed(cause);
+    }
+  }
+}
