@@ -76,7 +76,7 @@ public final class Main implements Callable<Integer> {
       description = "The keystore's password (env MESH_CP_KEYSTORE_PASSWORD).")
   String keystorePassword;
 
-  @Option(names = "--max-threads", defaultValue = "${env:MESH_CP_MAX_THREADS:-32}",
+  @Option(names = "--max-threads", defaultValue = "${env:MESH_CP_MAX_THREADS:-16}",
       description = "HTTP worker threads; held watches need none (default ${DEFAULT-VALUE}).")
   int maxThreads;
 

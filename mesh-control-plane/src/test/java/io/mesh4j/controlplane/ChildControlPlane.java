@@ -28,12 +28,20 @@ public final class ChildControlPlane implements AutoCloseable {
 
   /** Starts a child on a free loopback port and waits (at most 60 s) until it listens. */
   public static ChildControlPlane start(Path dataDir, List<String> jvmArgs, List<String> args) throws IOException {
+    return start(dataDir, jvmArgs, List.of("-cp", System.getProperty("surefire.test.class.path",
+        System.getProperty("java.class.path")), "io.mesh4j.controlplane.Main"), args);
+  }
+
+  /**
+   * Starts a child launched by {@code launch}: {@code [-cp, CLASSPATH, io.mesh4j.controlplane.Main]} or
+   * {@code [-jar, mesh-control-plane.jar]}.
+   */
+  public static ChildControlPlane start(Path dataDir, List<String> jvmArgs, List<String> launch, List<String> args)
+      throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvmArgs);
-    cmd.add("-cp");
-    cmd.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
-    cmd.add("io.mesh4j.controlplane.Main");
+    cmd.addAll(launch);
     cmd.addAll(List.of("--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir.toString(),
         "--admin-token", TestControlPlane.ADMIN, "--client-token", TestControlPlane.CLIENT));
     cmd.addAll(args);

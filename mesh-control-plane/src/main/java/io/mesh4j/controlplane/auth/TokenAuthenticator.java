@@ -92,11 +92,18 @@ public final class TokenAuthenticator {
     return enabled ? "TokenAuthenticator[admin=***, client=***]" : "TokenAuthenticator[disabled]";
   }
 
-  private static byte[] digest(String token) {
+  /** One digest per thread: looking the algorithm up on every request costs more than hashing. */
+  private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
     try {
-      return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JDK has SHA-256", e);
     }
+  });
+
+  private static byte[] digest(String token) {
+    MessageDigest md = SHA256.get();
+    md.reset();
+    return md.digest(token.getBytes(StandardCharsets.UTF_8));
   }
 }

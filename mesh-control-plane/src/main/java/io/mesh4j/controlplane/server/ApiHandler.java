@@ -14,6 +14,7 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Invocable.InvocationType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,9 +24,11 @@ import org.slf4j.LoggerFactory;
  * 413, 415, and 503 when the store fails or the server is stopping. Bad input never reaches the store
  * and never yields a 500.
  *
- * <p>Threads: {@link #handle} runs on a Jetty pool thread. Bodies are read asynchronously (a slow client
- * holds no thread) and the endpoint then runs on the pool. A watch returns from {@code handle} without
- * answering; the {@link WatchEndpoint} answers later from whichever thread ends it.
+ * <p>Threads: the handler is non-blocking, so {@link #handle} may run on Jetty's selector thread; the
+ * endpoints that only read memory (watch, health, current state, heartbeat) run right there, the others
+ * (store writes, history) are handed to the pool. Bodies are read asynchronously (a slow client holds no
+ * thread) and the endpoint then runs on the pool. A watch returns from {@code handle} without answering;
+ * the {@link WatchEndpoint} answers later from whichever thread ends it.
  */
 final class ApiHandler extends Handler.Abstract {
   private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
@@ -60,6 +63,15 @@ final class ApiHandler extends Handler.Abstract {
     boolean hasBody(String method) {
       return (this == POLICY && method.equals("PUT")) || (this == INSTANCES && method.equals("POST"));
     }
+
+    /** Whether the endpoint only reads memory (so it may run on the selector thread) or may block. */
+    boolean blocks(String method) {
+      return switch (this) {
+        case HEALTH, WATCH, SERVICES, INSTANCE_HEARTBEAT -> false;
+        case POLICY, INSTANCES, INSTANCE -> !method.equals("GET");
+        case POLICY_HISTORY, POLICY_ROLLBACK -> true;
+      };
+    }
   }
 
   private record Match(Route route, String service, String instanceId) {}
@@ -75,6 +87,10 @@ final class ApiHandler extends Handler.Abstract {
 
   ApiHandler(Store store, TokenAuthenticator auth, Executor executor, int maxBodyBytes, PolicyEndpoints policies,
       InstanceEndpoints instances, WatchEndpoint watches, ServiceEndpoints services) {
+    // Non-blocking: Jetty may call handle() on the selector thread, which saves a hand-off per watch
+    // request (10,000 of them after every change). Everything that may block (store writes and history
+    // reads, which wait on SQLite and its fsync) is moved to the pool below.
+    super(InvocationType.NON_BLOCKING);
     this.store = store;
     this.auth = auth;
     this.executor = executor;
@@ -102,6 +118,15 @@ final class ApiHandler extends Handler.Abstract {
       }
       if (m.route.hasBody(method)) {
         readBody(ex, m.route, method);
+      } else if (m.route.blocks(method)) {
+        Exchange blocking = ex;
+        executor.execute(() -> {
+          try {
+            dispatch(blocking, m.route, method);
+          } catch (Throwable t) {
+            fail(blocking, t);
+          }
+        });
       } else {
         dispatch(ex, m.route, method);
       }

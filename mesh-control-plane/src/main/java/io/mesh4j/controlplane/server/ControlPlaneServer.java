@@ -4,6 +4,7 @@ import io.mesh4j.controlplane.registry.Registry;
 import io.mesh4j.controlplane.store.SqliteStore;
 import io.mesh4j.controlplane.store.Store;
 import io.mesh4j.controlplane.watch.WatchHub;
+import io.mesh4j.controlplane.watch.WatchTimeouts;
 import io.mesh4j.time.Ticker;
 import java.net.URI;
 import java.util.concurrent.Executors;
@@ -30,9 +31,9 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * <p>Threads, none per watcher: Jetty's pool ({@link ServerConfig#maxThreads}, which also runs the watch
- * fan-out), its selector and acceptor threads, Jetty's scheduler (watch timeouts) and one thread for the
- * registry's expiry sweep.
+ * <p>Threads, none per watcher: Jetty's fixed pool ({@link ServerConfig#maxThreads}, which also runs
+ * the watch fan-out; its selector and acceptor run on it), Jetty's scheduler, and one timer thread for
+ * the watch timeout wheel and the registry's expiry sweep.
  *
  * <p>{@link #close} stops gracefully: held watches are answered (304, {@code Connection: close}) so
  * clients reconnect, new requests get 503, requests in flight (writes) finish, then the store is closed.
@@ -44,7 +45,9 @@ public final class ControlPlaneServer implements AutoCloseable {
   private final Store store;
   private final WatchHub hub;
   private final Registry registry;
-  private final ScheduledExecutorService sweeper;
+  private final WatchTimeouts timeouts;
+  /** One thread for the timer wheel's tick and the registry's expiry sweep. */
+  private final ScheduledExecutorService timers;
   private final Server server;
   private final ServerConnector connector;
   private volatile boolean stopping;
@@ -53,14 +56,16 @@ public final class ControlPlaneServer implements AutoCloseable {
   private ControlPlaneServer(ServerConfig config, Store store) {
     this.config = config;
     this.store = store;
-    QueuedThreadPool pool = new QueuedThreadPool(config.maxThreads(), Math.min(8, config.maxThreads()));
+    // A fixed-size pool: the thread count is the same with 0 or 10,000 watchers.
+    QueuedThreadPool pool = new QueuedThreadPool(config.maxThreads(), config.maxThreads());
     pool.setName("cp-http");
     server = new Server(pool);
     hub = new WatchHub(pool);
     store.addListener(hub::publish);
     registry = new Registry(store, Ticker.system());
-    sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "cp-expiry");
+    timeouts = new WatchTimeouts(pool, System::nanoTime);
+    timers = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "cp-timers");
       t.setDaemon(true);
       return t;
     });
@@ -68,6 +73,9 @@ public final class ControlPlaneServer implements AutoCloseable {
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
     http.setRequestHeaderSize(32 * 1024);
+    // Jetty keeps a per-connection header-field cache (a trie of ~100 KB): at 10,000 held watches that
+    // alone would be a gigabyte. Watch requests are tiny; parsing their headers afresh costs less.
+    http.setHeaderCacheSize(0);
     // A held watch is an idle connection: the idle timeout must outlast the longest wait plus jitter.
     http.setIdleTimeout(config.maxWait().toMillis() * 11 / 10 + 30_000);
     if (config.keystore() != null) {
@@ -88,8 +96,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     connector.setAcceptQueueSize(4096);
     server.addConnector(connector);
 
-    WatchEndpoint watch = new WatchEndpoint(store, hub, server.getScheduler(), pool, config.defaultWait(),
-        config.maxWait());
+    WatchEndpoint watch = new WatchEndpoint(store, hub, timeouts, config.defaultWait(), config.maxWait());
     ApiHandler api = new ApiHandler(store, config.auth(), pool, config.maxBodyBytes(), new PolicyEndpoints(store),
         new InstanceEndpoints(store, registry), watch, new ServiceEndpoints(store, hub, () -> stopping));
     GracefulHandler graceful = new GracefulHandler(api);
@@ -117,7 +124,9 @@ public final class ControlPlaneServer implements AutoCloseable {
       store.close();
       throw e;
     }
-    cp.registry.start(cp.sweeper, config.sweepInterval());
+    cp.timeouts.start(cp.timers);
+    cp.timers.scheduleWithFixedDelay(cp.hub::sweepEmpty, 10, 10, TimeUnit.SECONDS);
+    cp.registry.start(cp.timers, config.sweepInterval());
     LOG.info("mesh-control-plane listening on {} (data {}, auth {}, revision {})", cp.uri(),
         config.dataDir().toAbsolutePath(), config.auth().isEnabled() ? "on" : "OFF", store.revision());
     return cp;
@@ -166,9 +175,10 @@ public final class ControlPlaneServer implements AutoCloseable {
       LOG.warn("HTTP server stop: {}", e.toString());
     }
     registry.close();
-    sweeper.shutdown();
+    timeouts.close();
+    timers.shutdown();
     try {
-      sweeper.awaitTermination(5, TimeUnit.SECONDS);
+      timers.awaitTermination(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

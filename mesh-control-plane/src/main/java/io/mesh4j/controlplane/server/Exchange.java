@@ -8,7 +8,10 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.PreEncodedHttpField;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -23,6 +26,9 @@ final class Exchange {
   static final String REVISION_HEADER = "Mesh-Revision";
   static final String JSON = "application/json";
   static final String PROBLEM_JSON = "application/problem+json";
+  private static final HttpField CONTENT_TYPE_JSON = new PreEncodedHttpField(HttpHeader.CONTENT_TYPE, JSON);
+  private static final HttpField CONTENT_TYPE_PROBLEM = new PreEncodedHttpField(HttpHeader.CONTENT_TYPE, PROBLEM_JSON);
+  private static final HttpField NO_STORE = new PreEncodedHttpField(HttpHeader.CACHE_CONTROL, "no-store");
 
   final Request request;
   final Response response;
@@ -58,6 +64,13 @@ final class Exchange {
             + " name=value pairs)");
       }
     }
+    boolean allKnown = true;
+    for (String name : query.getNames()) {
+      allKnown &= allowed.contains(name);
+    }
+    if (allKnown) {
+      return query;
+    }
     List<Problem.Violation> unknown = new ArrayList<>();
     for (String name : new TreeSet<>(query.getNames())) {
       if (!allowed.contains(name)) {
@@ -84,10 +97,12 @@ final class Exchange {
       return;
     }
     response.setStatus(status);
-    response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
-    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
-    response.getHeaders().put(REVISION_HEADER, Long.toString(revision.getAsLong()));
-    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, Long.toString(bytes.length));
+    // add, not put: these are not set yet, and put would search the fields for each. Content-Length is
+    // set by Jetty from the single, last write.
+    response.getHeaders().add(contentType.equals(JSON) ? CONTENT_TYPE_JSON
+        : contentType.equals(PROBLEM_JSON) ? CONTENT_TYPE_PROBLEM : new HttpField(HttpHeader.CONTENT_TYPE, contentType));
+    response.getHeaders().add(NO_STORE);
+    response.getHeaders().add(new HttpField(REVISION_HEADER, Long.toString(revision.getAsLong())));
     response.write(true, ByteBuffer.wrap(bytes), callback);
   }
 
@@ -97,10 +112,10 @@ final class Exchange {
       return;
     }
     response.setStatus(304);
-    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
-    response.getHeaders().put(REVISION_HEADER, Long.toString(revision.getAsLong()));
+    response.getHeaders().add(NO_STORE);
+    response.getHeaders().add(new HttpField(REVISION_HEADER, Long.toString(revision.getAsLong())));
     if (close) {
-      response.getHeaders().put(HttpHeader.CONNECTION, "close");
+      response.getHeaders().add(HttpFields.CONNECTION_CLOSE);
     }
     response.write(true, null, callback);
   }

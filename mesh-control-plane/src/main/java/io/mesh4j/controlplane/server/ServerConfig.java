@@ -38,6 +38,9 @@ public record ServerConfig(String host, int port, Path dataDir, TokenAuthenticat
     if (defaultWait.isNegative() || defaultWait.compareTo(maxWait) > 0) {
       throw new IllegalArgumentException("defaultWait: " + defaultWait + " (expected: 0.." + maxWait + ")");
     }
+    if (maxWait.compareTo(Duration.ofMinutes(6)) > 0) {
+      throw new IllegalArgumentException("maxWait: " + maxWait + " (expected: at most 6 minutes)");
+    }
     if (maxThreads < 4) {
       throw new IllegalArgumentException("maxThreads: " + maxThreads + " (expected: >= 4)");
     }
@@ -66,7 +69,7 @@ public record ServerConfig(String host, int port, Path dataDir, TokenAuthenticat
     private Duration maxWait = Duration.ofMinutes(5);
     private Duration sweepInterval = Duration.ofMillis(500);
     private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
-    private int maxThreads = 32;
+    private int maxThreads = 16;
     private Duration shutdownTimeout = Duration.ofSeconds(10);
 
     private Builder(Path dataDir) {

@@ -7,6 +7,7 @@ import io.mesh4j.controlplane.store.ServiceState;
 import io.mesh4j.controlplane.store.Store;
 import io.mesh4j.controlplane.watch.Watch;
 import io.mesh4j.controlplane.watch.WatchHub;
+import io.mesh4j.controlplane.watch.WatchTimeouts;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -16,11 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.util.Fields;
-import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * {@code GET /v1/watch?service=a&service=b&since=R&wait=30s}: the long-poll.
@@ -31,9 +29,9 @@ import org.eclipse.jetty.util.thread.Scheduler;
  *   <li>read the store: if a watched service changed after {@code since} (or {@code since} is 0 and the
  *       store is not empty, or {@code since} is ahead of the store), end the watch now with the current
  *       state;</li>
- *   <li>otherwise schedule its timeout ({@code wait} plus up to 10% jitter, so that watchers started
- *       together do not come back together) and return without answering: Jetty holds the request, no
- *       thread does.</li>
+ *   <li>otherwise put it on the timer wheel ({@code wait} plus up to 10% jitter, so that watchers
+ *       started together do not come back together) and return without answering: Jetty holds the
+ *       request, no thread does.</li>
  * </ol>
  * Whichever of change, timeout, disconnect or shutdown comes first answers; the rest do nothing.
  */
@@ -43,8 +41,7 @@ final class WatchEndpoint {
 
   private final Store store;
   private final WatchHub hub;
-  private final Scheduler scheduler;
-  private final Executor executor;
+  private final WatchTimeouts timeouts;
   private final Duration defaultWait;
   private final Duration maxWait;
   /** service -> its serialized entry at its current revision, shared by every watcher answered with it. */
@@ -52,12 +49,10 @@ final class WatchEndpoint {
 
   private record Fragment(long policyRevision, long endpointsRevision, byte[] json) {}
 
-  WatchEndpoint(Store store, WatchHub hub, Scheduler scheduler, Executor executor, Duration defaultWait,
-      Duration maxWait) {
+  WatchEndpoint(Store store, WatchHub hub, WatchTimeouts timeouts, Duration defaultWait, Duration maxWait) {
     this.store = store;
     this.hub = hub;
-    this.scheduler = scheduler;
-    this.executor = executor;
+    this.timeouts = timeouts;
     this.defaultWait = defaultWait;
     this.maxWait = maxWait;
   }
@@ -129,9 +124,7 @@ final class WatchEndpoint {
     }
     long millis = wait.toMillis();
     long jittered = millis + ThreadLocalRandom.current().nextLong(millis / 10 + 1);
-    Scheduler.Task timeout = scheduler.schedule(() -> executor.execute(() -> watch.end(Watch.Reason.TIMEOUT)),
-        jittered, TimeUnit.MILLISECONDS);
-    watch.onEnd(timeout::cancel);
+    timeouts.add(watch, jittered);
     ex.request.addFailureListener(failure -> watch.end(Watch.Reason.CANCELLED));
   }
 

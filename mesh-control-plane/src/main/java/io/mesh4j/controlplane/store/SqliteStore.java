@@ -126,7 +126,12 @@ public final class SqliteStore implements Store {
     try {
       Files.createDirectories(dataDir);
       channel = FileChannel.open(dataDir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      FileLock fileLock = channel.tryLock();
+      FileLock fileLock;
+      try {
+        fileLock = channel.tryLock();
+      } catch (java.nio.channels.OverlappingFileLockException e) {
+        fileLock = null; // held by this very JVM
+      }
       if (fileLock == null) {
         throw new StoreException("data directory " + dataDir.toAbsolutePath()
             + " is in use by another control plane (expected: one process per data directory)");

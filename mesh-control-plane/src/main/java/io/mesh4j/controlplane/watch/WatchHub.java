@@ -2,7 +2,6 @@ package io.mesh4j.controlplane.watch;
 
 import io.mesh4j.controlplane.store.Change;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,20 +19,40 @@ import java.util.concurrent.atomic.AtomicInteger;
  * hears of the change. A watch that is both found by {@code publish} and answered by its handler is
  * answered once: {@link Watch#end} is a compare-and-set.
  *
- * <p>Index: service -> set of watches. Sets are plain {@link HashSet}s only ever touched inside
- * {@link ConcurrentHashMap#compute} for their key (the bin lock), and {@link #publish} takes a whole set
- * out with {@link ConcurrentHashMap#remove}: after that no one else can reach it, so it is iterated
- * without a lock. A watch on several services is removed from the others' sets when it ends.
+ * <p>Index: service -> {@link WatchSet}, a concurrent set plus a {@code closed} flag. {@code publish}
+ * swaps a service's set for a new one, closes the old one, then iterates it; later watches go into the
+ * new set. A
+ * registering watch adds itself to the set it found, then reads {@code closed}: if the set is still open,
+ * the publisher's close comes after the add, and so does its iteration, which therefore sees the watch;
+ * if it is closed, the watch retries on the current set. Registration takes no lock shared by all the
+ * watchers of a service: 10,000 watchers polling again right after a fan-out do not queue on one lock.
+ * Emptied sets are swept by {@link #sweepEmpty} (same close-then-iterate rule), so watching made-up names
+ * does not grow the map.
  *
  * <p>Fan-out: ending a watch writes its HTTP response (non-blocking, but not free), so {@code publish}
- * hands the watches to {@code executor} in batches and returns at once; with 10,000 watchers on one
- * service the writer that made the change is not held up by them.
+ * hands the watches to {@code executor} in at most one batch per core and returns at once; with 10,000
+ * watchers on one service the writer that made the change is not held up by them, and the pool does not
+ * grow with the number of watchers.
  */
 public final class WatchHub {
   /** Watches per fan-out task: large enough to amortise the hand-off, small enough to spread over cores. */
   private static final int BATCH = 256;
+  private static final int PARALLELISM = Math.max(2, Runtime.getRuntime().availableProcessors());
+  /** Registration retries when publishes keep closing the set under it; then it just answers. */
+  private static final int MAX_RETRIES = 100;
 
-  private final ConcurrentHashMap<String, Set<Watch>> byService = new ConcurrentHashMap<>();
+  private static final class WatchSet {
+    final Set<Watch> watches;
+    volatile boolean closed;
+
+    WatchSet(int expected) {
+      // Sized for as many watchers as the set it replaces had: they are about to come back, and growing a
+      // concurrent map from 16 to 16,384 entries under 10,000 concurrent inserts is most of their cost.
+      watches = ConcurrentHashMap.newKeySet(Math.max(16, expected + expected / 2));
+    }
+  }
+
+  private final ConcurrentHashMap<String, WatchSet> byService = new ConcurrentHashMap<>();
   private final Executor executor;
   private final AtomicInteger held = new AtomicInteger();
   private volatile boolean closed;
@@ -51,14 +70,20 @@ public final class WatchHub {
       return false;
     }
     held.incrementAndGet();
-    for (String s : watch.services()) {
-      byService.compute(s, (k, set) -> {
-        Set<Watch> out = set == null ? new HashSet<>() : set;
-        out.add(watch);
-        return out;
-      });
-    }
     watch.onEnd(() -> unregister(watch));
+    for (String s : watch.services()) {
+      if (!add(s, watch)) {
+        // A storm of changes to this service: answering now is as good as waiting for the next one.
+        watch.end(Watch.Reason.CHANGED);
+        return true;
+      }
+      if (watch.isEnded()) {
+        // Ended by a change to a service added before this one: its cleanup may have run before this
+        // add, so take it out of the sets again.
+        removeFromSets(watch);
+        return true;
+      }
+    }
     if (closed) {
       // close() may have swept the index before this watch was in it.
       watch.end(Watch.Reason.SHUTDOWN);
@@ -66,13 +91,29 @@ public final class WatchHub {
     return true;
   }
 
+  private boolean add(String service, Watch watch) {
+    for (int i = 0; i < MAX_RETRIES; i++) {
+      WatchSet set = byService.computeIfAbsent(service, k -> new WatchSet(16));
+      set.watches.add(watch);
+      if (!set.closed) {
+        return true;
+      }
+      set.watches.remove(watch);
+    }
+    return false;
+  }
+
   private void unregister(Watch watch) {
     held.decrementAndGet();
+    removeFromSets(watch);
+  }
+
+  private void removeFromSets(Watch watch) {
     for (String s : watch.services()) {
-      byService.computeIfPresent(s, (k, set) -> {
-        set.remove(watch);
-        return set.isEmpty() ? null : set;
-      });
+      WatchSet set = byService.get(s);
+      if (set != null) {
+        set.watches.remove(watch);
+      }
     }
   }
 
@@ -80,12 +121,34 @@ public final class WatchHub {
   public void publish(Change change) {
     List<Watch> woken = new ArrayList<>();
     for (String s : change.services()) {
-      Set<Watch> set = byService.remove(s);
+      WatchSet set = byService.get(s);
+      // Swap in an empty set (later watches go there), then close and drain the old one.
+      while (set != null && !byService.replace(s, set, new WatchSet(set.watches.size()))) {
+        set = byService.get(s);
+      }
       if (set != null) {
-        woken.addAll(set);
+        set.closed = true;
+        woken.addAll(set.watches);
       }
     }
-    fanOut(woken, Watch.Reason.CHANGED);
+    fanOut(executor, woken, Watch.Reason.CHANGED);
+  }
+
+  /**
+   * Drops the sets of services nobody watches any more. A watch that slips into a set while it is being
+   * dropped is answered (as for a change: with the current state, or 304 when nothing is new) and polls
+   * again.
+   */
+  public void sweepEmpty() {
+    List<Watch> stragglers = new ArrayList<>();
+    for (Map.Entry<String, WatchSet> e : byService.entrySet()) {
+      WatchSet set = e.getValue();
+      if (set.watches.isEmpty() && byService.remove(e.getKey(), set)) {
+        set.closed = true;
+        stragglers.addAll(set.watches);
+      }
+    }
+    fanOut(executor, stragglers, Watch.Reason.CHANGED);
   }
 
   /** The number of watches held right now. */
@@ -101,9 +164,10 @@ public final class WatchHub {
     closed = true;
     List<Watch> all = new ArrayList<>();
     for (String s : List.copyOf(byService.keySet())) {
-      Set<Watch> set = byService.remove(s);
+      WatchSet set = byService.remove(s);
       if (set != null) {
-        all.addAll(set);
+        set.closed = true;
+        all.addAll(set.watches);
       }
     }
     for (Watch w : all) {
@@ -111,9 +175,14 @@ public final class WatchHub {
     }
   }
 
-  private void fanOut(List<Watch> watches, Watch.Reason reason) {
-    for (int from = 0; from < watches.size(); from += BATCH) {
-      List<Watch> batch = watches.subList(from, Math.min(watches.size(), from + BATCH));
+  /** Ends {@code watches} for {@code reason} on {@code executor}, in at most one batch per core. */
+  static void fanOut(Executor executor, List<Watch> watches, Watch.Reason reason) {
+    // At most one task per core (more would only queue on the same cores and grow the pool), at least
+    // BATCH watches per task.
+    int tasks = Math.max(1, Math.min(PARALLELISM, (watches.size() + BATCH - 1) / BATCH));
+    int per = (watches.size() + tasks - 1) / tasks;
+    for (int from = 0; from < watches.size(); from += per) {
+      List<Watch> batch = watches.subList(from, Math.min(watches.size(), from + per));
       Runnable task = () -> {
         for (Watch w : batch) {
           w.end(reason);
@@ -127,8 +196,14 @@ public final class WatchHub {
     }
   }
 
-  /** For tests: the services with at least one watch. */
-  Map<String, Set<Watch>> index() {
-    return byService;
+  /** For tests: the watches indexed under {@code service}. */
+  Set<Watch> watching(String service) {
+    WatchSet set = byService.get(service);
+    return set == null ? Set.of() : set.watches;
+  }
+
+  /** For tests: the number of services in the index. */
+  int indexedServices() {
+    return byService.size();
   }
 }
