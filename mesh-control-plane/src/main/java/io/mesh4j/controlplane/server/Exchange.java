@@ -15,7 +15,6 @@ import org.eclipse.jetty.http.PreEncodedHttpField;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.Fields;
 
 /**
  * One request being answered: Jetty's request / response / callback plus what routing extracted, and
@@ -37,7 +36,7 @@ final class Exchange {
   final String instanceId;
   private final LongSupplier revision;
   private final AtomicBoolean answered = new AtomicBoolean();
-  private Fields query;
+  private Query query;
   byte[] body = new byte[0];
 
   Exchange(Request request, Response response, Callback callback, String service, String instanceId,
@@ -55,31 +54,30 @@ final class Exchange {
   }
 
   /** The query parameters, after checking that each is one of {@code allowed}. */
-  Fields query(Set<String> allowed) {
-    if (query == null) {
-      try {
-        query = Request.extractQueryParameters(request);
-      } catch (RuntimeException e) {
-        throw Problem.badRequest("Invalid query", "query", "malformed query string (expected: percent-encoded"
-            + " name=value pairs)");
-      }
-    }
-    boolean allKnown = true;
-    for (String name : query.getNames()) {
-      allKnown &= allowed.contains(name);
-    }
-    if (allKnown) {
+  Query query(Set<String> allowed) {
+    Query query = query();
+    if (query.onlyFrom(allowed)) {
       return query;
     }
     List<Problem.Violation> unknown = new ArrayList<>();
-    for (String name : new TreeSet<>(query.getNames())) {
+    for (String name : new TreeSet<>(query.names())) {
       if (!allowed.contains(name)) {
         unknown.add(new Problem.Violation("query." + name, "unknown parameter (expected one of: "
             + (allowed.isEmpty() ? "none" : String.join(", ", new TreeSet<>(allowed))) + ")"));
       }
     }
-    if (!unknown.isEmpty()) {
-      throw Problem.badRequest("Invalid query", unknown);
+    throw Problem.badRequest("Invalid query", unknown);
+  }
+
+  /** The query parameters, unchecked. */
+  Query query() {
+    if (query == null) {
+      try {
+        query = Query.parse(request.getHttpURI().getQuery());
+      } catch (IllegalArgumentException e) {
+        throw Problem.badRequest("Invalid query", "query", "malformed query string (expected: percent-encoded"
+            + " name=value pairs)");
+      }
     }
     return query;
   }
@@ -102,7 +100,7 @@ final class Exchange {
     response.getHeaders().add(contentType.equals(JSON) ? CONTENT_TYPE_JSON
         : contentType.equals(PROBLEM_JSON) ? CONTENT_TYPE_PROBLEM : new HttpField(HttpHeader.CONTENT_TYPE, contentType));
     response.getHeaders().add(NO_STORE);
-    response.getHeaders().add(new HttpField(REVISION_HEADER, Long.toString(revision.getAsLong())));
+    response.getHeaders().add(revisionField());
     response.write(true, ByteBuffer.wrap(bytes), callback);
   }
 
@@ -113,11 +111,24 @@ final class Exchange {
     }
     response.setStatus(304);
     response.getHeaders().add(NO_STORE);
-    response.getHeaders().add(new HttpField(REVISION_HEADER, Long.toString(revision.getAsLong())));
+    response.getHeaders().add(revisionField());
     if (close) {
       response.getHeaders().add(HttpFields.CONNECTION_CLOSE);
     }
     response.write(true, null, callback);
+  }
+
+  /** The last revision's header, shared: after a change, thousands of watch answers carry the same one. */
+  private static volatile HttpField lastRevisionField = new PreEncodedHttpField(REVISION_HEADER, "0");
+
+  private HttpField revisionField() {
+    String value = Long.toString(revision.getAsLong());
+    HttpField f = lastRevisionField;
+    if (!f.getValue().equals(value)) {
+      f = new PreEncodedHttpField(REVISION_HEADER, value);
+      lastRevisionField = f;
+    }
+    return f;
   }
 
   void sendProblem(Problem p) {

@@ -75,8 +75,17 @@ final class Params {
         + " (expected: the revision to replace, as 12 or \"12\"; 0 to create only)");
   }
 
+  private record Parsed(String text, Duration value) {}
+
+  /** The last duration parsed: clients send the same {@code wait} with every poll. */
+  private static volatile Parsed lastDuration = new Parsed("30s", Duration.ofSeconds(30));
+
   /** A duration as {@code 30s}, {@code 500ms}, {@code 2m}, or bare seconds ({@code 30}). */
   static Duration duration(String path, String text, Duration min, Duration max) {
+    Parsed last = lastDuration;
+    if (last.text.equals(text) && last.value.compareTo(min) >= 0 && last.value.compareTo(max) <= 0) {
+      return last.value;
+    }
     Duration d = null;
     try {
       String t = text.trim();
@@ -89,6 +98,7 @@ final class Params {
       throw Problem.badRequest("Invalid duration", path, quote(text) + " (expected: a duration from "
           + Durations.format(min) + " to " + Durations.format(max) + ", such as \"30s\" or \"500ms\")");
     }
+    lastDuration = new Parsed(text, d);
     return d;
   }
 

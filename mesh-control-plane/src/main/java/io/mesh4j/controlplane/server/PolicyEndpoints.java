@@ -11,7 +11,6 @@ import io.mesh4j.policy.PolicyCodec;
 import java.util.List;
 import java.util.Set;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.util.Fields;
 
 /**
  * {@code /v1/services/{name}/policy}: get, put (validated by mesh-core's {@link PolicyCodec}, conditional
@@ -79,7 +78,7 @@ final class PolicyEndpoints {
 
   /** GET history?limit=N: newest first. */
   void history(Exchange ex) {
-    Fields q = ex.query(Set.of("limit"));
+    Query q = ex.query(Set.of("limit"));
     String limitText = q.getValue("limit");
     int limit = limitText == null ? 100 : Params.intParam("query.limit", limitText, 1, 1000);
     List<HistoryEntry> entries = store.policyHistory(ex.service, limit);
@@ -101,7 +100,7 @@ final class PolicyEndpoints {
 
   /** POST rollback?revision=R: makes the policy of revision R current as a new revision. */
   void rollback(Exchange ex) {
-    Fields q = ex.query(Set.of("revision"));
+    Query q = ex.query(Set.of("revision"));
     String r = q.getValue("revision");
     if (r == null) {
       throw Problem.badRequest("Invalid rollback", "query.revision", "missing (expected: the revision to roll"

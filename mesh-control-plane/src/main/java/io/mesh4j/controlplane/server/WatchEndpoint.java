@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
-import org.eclipse.jetty.util.Fields;
 
 /**
  * {@code GET /v1/watch?service=a&service=b&since=R&wait=30s}: the long-poll.
@@ -49,6 +48,11 @@ final class WatchEndpoint {
 
   private record Fragment(long policyRevision, long endpointsRevision, byte[] json) {}
 
+  /** The last answer built: after a change, the watchers of a service mostly ask the same question. */
+  private record Answer(List<String> watched, long since, long revision, byte[] body) {}
+
+  private volatile Answer lastAnswer;
+
   WatchEndpoint(Store store, WatchHub hub, WatchTimeouts timeouts, Duration defaultWait, Duration maxWait) {
     this.store = store;
     this.hub = hub;
@@ -58,9 +62,16 @@ final class WatchEndpoint {
   }
 
   void watch(Exchange ex) {
-    Fields q = ex.query(PARAMS);
     List<Problem.Violation> v = new ArrayList<>();
-    Set<String> services = new LinkedHashSet<>();
+    Query q;
+    try {
+      q = ex.query(PARAMS);
+    } catch (Problem unknownParameters) {
+      // Report them together with whatever else is wrong.
+      v.addAll(unknownParameters.violations());
+      q = ex.query();
+    }
+    Set<String> services = new LinkedHashSet<>(4);
     List<String> names = q.getValues("service");
     if (names == null || names.isEmpty()) {
       v.add(new Problem.Violation("query.service", "missing (expected: one or more service=NAME parameters)"));
@@ -150,6 +161,16 @@ final class WatchEndpoint {
    */
   private byte[] changedSince(List<String> watched, long since) {
     long revision = store.revision();
+    Answer last = lastAnswer;
+    if (last != null && last.revision == revision && last.since == since && last.watched.equals(watched)) {
+      return last.body;
+    }
+    byte[] body = build(watched, since, revision);
+    lastAnswer = new Answer(watched, since, revision, body);
+    return body;
+  }
+
+  private byte[] build(List<String> watched, long since, long revision) {
     boolean all = since == 0 || since > revision;
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
     out.writeBytes(("{\"revision\":" + revision + ",\"services\":{").getBytes(StandardCharsets.US_ASCII));

@@ -96,9 +96,9 @@ public final class WatcherBenchmark {
       rows.add(run(size));
     }
     System.out.println();
-    System.out.println("| watchers | put -> all notified p50 | p99 | max | last watcher per round (median / max) "
-        + "| server heap after GC | server threads (idle -> held) | server RSS | server open files | failed polls |");
-    System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    System.out.println("| watchers | GC | put -> all notified p50 | p99 | max | last watcher per round (median / max) "
+        + "| server live heap | server threads (idle -> held) | server RSS | server open files | failed polls |");
+    System.out.println("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     rows.forEach(System.out::println);
   }
 
@@ -115,8 +115,9 @@ public final class WatcherBenchmark {
       // For comparisons only: another server speaking the same protocol subset.
       launch = Arrays.asList(custom.split("\\s+"));
     }
-    System.out.printf(Locale.ROOT, "%n== %,d watchers; control plane: java -Xmx256m %s%n", n, String.join(" ",
-        launch.get(0).equals("-jar") ? launch : List.of("-cp", "...", launch.get(2))));
+    System.out.printf(Locale.ROOT, "%n== %,d watchers; control plane: java %s %s%n", n,
+        String.join(" ", serverJvmArgs()), String.join(" ", launch.get(0).equals("-jar") ? launch
+            : List.of("-cp", "...", launch.get(launch.size() - 1))));
     try (ChildControlPlane cp = ChildControlPlane.start(tmp.resolve("data"), serverJvmArgs(),
         launch, List.of())) {
       URI base = cp.uri();
@@ -191,8 +192,8 @@ public final class WatcherBenchmark {
             Files.readString(Path.of("/proc/loadavg")).trim());
         latencies.sort(null);
         lastPerRound.sort(null);
-        String row = String.format(Locale.ROOT, "| %,d | %.1f ms | %.1f ms | %.1f ms | %.1f / %.1f ms | %s | %d -> %d "
-            + "| %s | %,d | %d |", n, pct(latencies, 50) / 1e6, pct(latencies, 99) / 1e6,
+        String row = String.format(Locale.ROOT, "| %,d | %s | %.1f ms | %.1f ms | %.1f ms | %.1f / %.1f ms | %s "
+            + "| %d -> %d | %s | %,d | %d |", n, gc(), pct(latencies, 50) / 1e6, pct(latencies, 99) / 1e6,
             latencies.get(latencies.size() - 1) / 1e6, pct(lastPerRound, 50) / 1e6,
             lastPerRound.get(lastPerRound.size() - 1) / 1e6, heap, idleThreads, heldThreads, rss, files,
             b.client.failures.get());
@@ -205,14 +206,21 @@ public final class WatcherBenchmark {
     }
   }
 
-  /** -Xmx256m (the target), plus anything in -Dbench.serverJvmArgs (space-separated), e.g. a JFR recording. */
+  /**
+   * -Xmx256m (the target) and the collector (-Dbench.gc: Parallel, the recommended one, or G1, the JVM's
+   * default), plus anything in -Dbench.serverJvmArgs (space-separated), e.g. a JFR recording.
+   */
   static List<String> serverJvmArgs() {
-    List<String> args = new ArrayList<>(List.of("-Xmx256m", "-Xms64m"));
+    List<String> args = new ArrayList<>(List.of("-Xmx256m", "-Xms64m", "-XX:+Use" + gc() + "GC"));
     String extra = System.getProperty("bench.serverJvmArgs", "").trim();
     if (!extra.isEmpty()) {
       args.addAll(Arrays.asList(extra.split("\\s+")));
     }
     return args;
+  }
+
+  static String gc() {
+    return System.getProperty("bench.gc", "Parallel");
   }
 
   static long put(URI base, int i) throws IOException, InterruptedException {
@@ -266,11 +274,10 @@ public final class WatcherBenchmark {
     return jcmd(pid, "Thread.print").lines().filter(l -> l.startsWith("\"")).count();
   }
 
+  /** Live heap: the class histogram's total, taken after the full GC it triggers (works for any collector). */
   static String heapAfterGc(long pid) throws IOException, InterruptedException {
-    jcmd(pid, "GC.run");
-    String info = jcmd(pid, "GC.heap_info");
-    Matcher m = Pattern.compile("used (\\d+)K").matcher(info);
-    return m.find() ? String.format(Locale.ROOT, "%.1f MB", Long.parseLong(m.group(1)) / 1024.0) : "?";
+    Matcher m = Pattern.compile("(?m)^Total\\s+\\d+\\s+(\\d+)").matcher(jcmd(pid, "GC.class_histogram"));
+    return m.find() ? String.format(Locale.ROOT, "%.1f MB", Long.parseLong(m.group(1)) / 1024.0 / 1024.0) : "?";
   }
 
   /** utime + stime of a process, from /proc (clock ticks of 10 ms). */

@@ -163,7 +163,8 @@ class WatchIT {
     Http.Reply r = cp.client.get("/v1/watch?service=Bad_Name&service=ok&since=-3&wait=forever&colour=red");
     assertThat(r.status()).isEqualTo(400);
     assertThat(r.contentType()).isEqualTo("application/problem+json");
-    assertThat(r.json().get("violations").findValuesAsText("path")).containsExactly("query.colour");
+    assertThat(r.json().get("violations").findValuesAsText("path"))
+        .containsExactly("query.colour", "query.service", "query.since", "query.wait");
 
     Http.Reply r2 = cp.client.get("/v1/watch?service=Bad_Name&service=ok&since=-3&wait=forever");
     assertThat(r2.status()).isEqualTo(400);
