@@ -31,8 +31,10 @@ final class InstanceEndpoints {
   static final Duration MAX_TTL = Duration.ofHours(1);
   static final int MAX_LABELS = 64;
   private static final Set<String> FIELDS = Set.of("host", "port", "weight", "zone", "labels", "ttl");
-  /** Host names and IP literals (IPv6 without brackets); no spaces, slashes or '@'. */
-  private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._:%-]{0,252})");
+  /** Host names and IPv4 literals; no spaces, slashes or '@'. */
+  private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]{0,252})");
+  /** IPv6 literals without brackets, optionally with a zone ({@code fe80::1%eth0}). */
+  private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f]{0,4}(:[0-9A-Fa-f.]{0,15}){2,8}(%[A-Za-z0-9._-]{1,32})?");
   private static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._/-]{0,62})");
 
   private final Store store;
@@ -139,9 +141,10 @@ final class InstanceEndpoints {
     JsonNode h = body.get("host");
     if (h == null || h.isNull()) {
       v.add(new Problem.Violation("host", "missing (expected: a host name or IP address)"));
-    } else if (!h.isTextual() || !HOST.matcher(h.asText()).matches()) {
+    } else if (!h.isTextual() || h.asText().length() > 253
+        || !(HOST.matcher(h.asText()).matches() || IPV6.matcher(h.asText()).matches())) {
       v.add(new Problem.Violation("host", shorten(h) + " (expected: a host name or IP address, at most 253"
-          + " characters)"));
+          + " characters; IPv6 without brackets)"));
     } else {
       host = h.asText();
     }

@@ -120,7 +120,18 @@ class RegistryIT {
     assertThat(cp.client.post(I, "{}").json().get("violations").findValuesAsText("path"))
         .containsExactly("host", "port");
     assertThat(cp.client.post(I, "[]").status()).isEqualTo(400);
+    for (String host : new String[] {"-x", "a b", "a/b", "user@h", "[::1]", ":::::::::::", "h".repeat(254)}) {
+      assertThat(cp.client.post(I, "{\"host\":\"" + host + "\",\"port\":1}").status()).as(host).isEqualTo(400);
+    }
     assertThat(cp.server.store().revision()).isZero();
+  }
+
+  @Test
+  void ipv6AndHostNames() {
+    for (String host : new String[] {"::1", "fe80::1%eth0", "2001:db8::7", "orders-7.eu.internal", "10.1.2.3"}) {
+      assertThat(cp.client.post(I, "{\"host\":\"" + host + "\",\"port\":8080}").status()).as(host).isEqualTo(201);
+    }
+    assertThat(cp.client.get("/v1/watch?service=orders&since=0").json().at("/services/orders/endpoints")).hasSize(5);
   }
 
   @Test
