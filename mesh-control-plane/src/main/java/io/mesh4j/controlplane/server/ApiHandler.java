@@ -1,0 +1,308 @@
+package io.mesh4j.controlplane.server;
+
+import io.mesh4j.controlplane.auth.Role;
+import io.mesh4j.controlplane.auth.TokenAuthenticator;
+import io.mesh4j.controlplane.store.NotFoundException;
+import io.mesh4j.controlplane.store.RevisionConflictException;
+import io.mesh4j.controlplane.store.Store;
+import io.mesh4j.controlplane.store.StoreException;
+import java.util.Arrays;
+import java.util.concurrent.Executor;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Invocable.InvocationType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code /v1} API as one Jetty core handler: route, method, token, then the endpoint. Errors become
+ * {@code application/problem+json}: bad input 400 (every bad field listed), 401 / 403, 404, 405, 409,
+ * 413, 415, and 503 when the store fails or the server is stopping. Bad input never reaches the store
+ * and never yields a 500.
+ *
+ * <p>Threads: the handler is non-blocking, so {@link #handle} may run on Jetty's selector thread; the
+ * endpoints that only read memory (watch, health, current state, heartbeat) run right there, the others
+ * (store writes, history) are handed to the pool. Bodies are read asynchronously (a slow client holds no
+ * thread) and the endpoint then runs on the pool. A watch returns from {@code handle} without answering;
+ * the {@link WatchEndpoint} answers later from whichever thread ends it.
+ */
+final class ApiHandler extends Handler.Abstract {
+  private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
+
+  /** Every route: path shape, methods, the role it needs (null: none) and whether it reads a body. */
+  enum Route {
+    HEALTH("GET"),
+    WATCH("GET"),
+    SERVICES("GET"),
+    POLICY("GET", "PUT", "DELETE"),
+    POLICY_HISTORY("GET"),
+    POLICY_ROLLBACK("POST"),
+    INSTANCES("GET", "POST"),
+    INSTANCE("GET", "DELETE"),
+    INSTANCE_HEARTBEAT("PUT");
+
+    final java.util.List<String> methods;
+
+    Route(String... methods) {
+      this.methods = java.util.List.of(methods);
+    }
+
+    Role role(String method) {
+      return switch (this) {
+        case HEALTH -> null;
+        case POLICY -> method.equals("GET") ? Role.CLIENT : Role.ADMIN;
+        case POLICY_ROLLBACK -> Role.ADMIN;
+        default -> Role.CLIENT;
+      };
+    }
+
+    boolean hasBody(String method) {
+      return (this == POLICY && method.equals("PUT")) || (this == INSTANCES && method.equals("POST"));
+    }
+
+    /** Whether the endpoint only reads memory (so it may run on the selector thread) or may block. */
+    boolean blocks(String method) {
+      return switch (this) {
+        case HEALTH, WATCH, SERVICES, INSTANCE_HEARTBEAT -> false;
+        case POLICY, INSTANCES, INSTANCE -> !method.equals("GET");
+        case POLICY_HISTORY, POLICY_ROLLBACK -> true;
+      };
+    }
+  }
+
+  private record Match(Route route, String service, String instanceId) {}
+
+  private final Store store;
+  private final TokenAuthenticator auth;
+  private final Executor executor;
+  private final int maxBodyBytes;
+  private final PolicyEndpoints policies;
+  private final InstanceEndpoints instances;
+  private final WatchEndpoint watches;
+  private final ServiceEndpoints services;
+
+  ApiHandler(Store store, TokenAuthenticator auth, Executor executor, int maxBodyBytes, PolicyEndpoints policies,
+      InstanceEndpoints instances, WatchEndpoint watches, ServiceEndpoints services) {
+    // Non-blocking: Jetty may call handle() on the selector thread, which saves a hand-off per watch
+    // request (10,000 of them after every change). Everything that may block (store writes and history
+    // reads, which wait on SQLite and its fsync) is moved to the pool below.
+    super(InvocationType.NON_BLOCKING);
+    this.store = store;
+    this.auth = auth;
+    this.executor = executor;
+    this.maxBodyBytes = maxBodyBytes;
+    this.policies = policies;
+    this.instances = instances;
+    this.watches = watches;
+    this.services = services;
+  }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) {
+    String method = request.getMethod();
+    Exchange ex = null;
+    try {
+      Match m = route(Request.getPathInContext(request));
+      ex = new Exchange(request, response, callback, m.service, m.instanceId, store::revision);
+      if (!m.route.methods.contains(method)) {
+        throw new Problem(405, "Method not allowed", method + " (expected one of: " + String.join(", ",
+            m.route.methods) + ")").header("Allow", String.join(", ", m.route.methods));
+      }
+      authorize(request, m.route.role(method));
+      if (m.service != null) {
+        Params.serviceName("service", m.service);
+      }
+      if (m.route.hasBody(method)) {
+        readBody(ex, m.route, method);
+      } else if (m.route.blocks(method)) {
+        Exchange blocking = ex;
+        executor.execute(() -> {
+          try {
+            dispatch(blocking, m.route, method);
+          } catch (Throwable t) {
+            fail(blocking, t);
+          }
+        });
+      } else {
+        dispatch(ex, m.route, method);
+      }
+    } catch (Throwable t) {
+      if (ex == null) {
+        ex = new Exchange(request, response, callback, null, null, store::revision);
+      }
+      fail(ex, t);
+    }
+    return true;
+  }
+
+  private static Match route(String path) {
+    String[] p = path.split("/", -1);
+    // p[0] is "" (the leading slash).
+    if (p.length < 3 || !p[0].isEmpty() || !p[1].equals("v1")) {
+      throw notFound(path);
+    }
+    String[] s = Arrays.copyOfRange(p, 2, p.length);
+    if (s.length == 1) {
+      switch (s[0]) {
+        case "health":
+          return new Match(Route.HEALTH, null, null);
+        case "watch":
+          return new Match(Route.WATCH, null, null);
+        case "services":
+          return new Match(Route.SERVICES, null, null);
+        default:
+          throw notFound(path);
+      }
+    }
+    if (!s[0].equals("services") || s.length < 3) {
+      throw notFound(path);
+    }
+    String service = s[1];
+    if (s[2].equals("policy")) {
+      if (s.length == 3) {
+        return new Match(Route.POLICY, service, null);
+      }
+      if (s.length == 4 && s[3].equals("history")) {
+        return new Match(Route.POLICY_HISTORY, service, null);
+      }
+      if (s.length == 4 && s[3].equals("rollback")) {
+        return new Match(Route.POLICY_ROLLBACK, service, null);
+      }
+    } else if (s[2].equals("instances")) {
+      if (s.length == 3) {
+        return new Match(Route.INSTANCES, service, null);
+      }
+      if (s.length == 4 && !s[3].isEmpty()) {
+        return new Match(Route.INSTANCE, service, s[3]);
+      }
+      if (s.length == 5 && !s[3].isEmpty() && s[4].equals("heartbeat")) {
+        return new Match(Route.INSTANCE_HEARTBEAT, service, s[3]);
+      }
+    }
+    throw notFound(path);
+  }
+
+  private static Problem notFound(String path) {
+    return Problem.notFound("no resource at " + Params.quote(path) + " (see /v1/health, /v1/watch,"
+        + " /v1/services, /v1/services/{name}/policy, /v1/services/{name}/instances)");
+  }
+
+  private void authorize(Request request, Role role) {
+    if (role == null) {
+      return;
+    }
+    switch (auth.check(request.getHeaders().get(HttpHeader.AUTHORIZATION), role)) {
+      case ALLOWED -> {
+      }
+      case MISSING -> throw new Problem(401, "Unauthorized", "missing bearer token (expected: Authorization:"
+          + " Bearer <token>)").header("WWW-Authenticate", "Bearer realm=\"mesh-control-plane\"");
+      case UNKNOWN -> throw new Problem(401, "Unauthorized", "unknown token")
+          .header("WWW-Authenticate", "Bearer realm=\"mesh-control-plane\", error=\"invalid_token\"");
+      case FORBIDDEN -> throw new Problem(403, "Forbidden", "this operation needs the admin token");
+    }
+  }
+
+  private void readBody(Exchange ex, Route route, String method) {
+    String type = ex.header("Content-Type");
+    if (type != null && !isJson(type)) {
+      throw new Problem(415, "Unsupported media type", Params.quote(type) + " (expected: application/json)");
+    }
+    long length = ex.request.getLength();
+    if (length > maxBodyBytes) {
+      throw tooLarge(length);
+    }
+    Content.Source.asByteArrayAsync(ex.request, maxBodyBytes).whenCompleteAsync((bytes, failure) -> {
+      try {
+        if (failure != null) {
+          // Jetty fails the read when the body grows past the limit, or when the client goes away.
+          throw bodyFailure(failure);
+        }
+        ex.body = bytes;
+        dispatch(ex, route, method);
+      } catch (Throwable t) {
+        fail(ex, t);
+      }
+    }, executor);
+  }
+
+  private Problem bodyFailure(Throwable failure) {
+    Throwable t = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+        ? failure.getCause() : failure;
+    if (t instanceof IllegalArgumentException || t instanceof IllegalStateException) {
+      return tooLarge(-1);
+    }
+    return new Problem(400, "Unreadable body", "the request body could not be read: " + t.getClass().getSimpleName());
+  }
+
+  private Problem tooLarge(long length) {
+    return new Problem(413, "Body too large", (length >= 0 ? length + " bytes" : "the body")
+        + " (expected: at most " + maxBodyBytes + " bytes)")
+        .header("Connection", "close");
+  }
+
+  private static boolean isJson(String contentType) {
+    String t = contentType.toLowerCase(java.util.Locale.ROOT).split(";", 2)[0].trim();
+    return t.equals("application/json") || (t.startsWith("application/") && t.endsWith("+json"));
+  }
+
+  private void dispatch(Exchange ex, Route route, String method) {
+    switch (route) {
+      case HEALTH -> services.health(ex);
+      case SERVICES -> services.list(ex);
+      case WATCH -> watches.watch(ex);
+      case POLICY -> {
+        switch (method) {
+          case "GET" -> policies.get(ex);
+          case "PUT" -> policies.put(ex);
+          default -> policies.delete(ex);
+        }
+      }
+      case POLICY_HISTORY -> policies.history(ex);
+      case POLICY_ROLLBACK -> policies.rollback(ex);
+      case INSTANCES -> {
+        if (method.equals("GET")) {
+          instances.list(ex);
+        } else {
+          instances.register(ex);
+        }
+      }
+      case INSTANCE -> {
+        if (method.equals("GET")) {
+          instances.get(ex);
+        } else {
+          instances.deregister(ex);
+        }
+      }
+      case INSTANCE_HEARTBEAT -> instances.heartbeat(ex);
+    }
+  }
+
+  private static void fail(Exchange ex, Throwable t) {
+    ex.sendProblem(toProblem(ex, t));
+  }
+
+  static Problem toProblem(Exchange ex, Throwable t) {
+    if (t instanceof Problem p) {
+      return p;
+    }
+    if (t instanceof RevisionConflictException c) {
+      return new Problem(409, "Revision conflict", c.getMessage()).with("currentRevision", c.current());
+    }
+    if (t instanceof NotFoundException n) {
+      return Problem.notFound(n.getMessage());
+    }
+    if (t instanceof StoreException s) {
+      LOG.error("store failure on {} {}: {}", ex.request.getMethod(), Request.getPathInContext(ex.request),
+          s.getMessage());
+      return new Problem(503, "Store unavailable", "the change was not made: " + s.getMessage())
+          .header("Retry-After", "1");
+    }
+    LOG.error("unexpected failure on {} {}", ex.request.getMethod(), Request.getPathInContext(ex.request), t);
+    return new Problem(500, "Internal error", "unexpected " + t.getClass().getSimpleName());
+  }
+
+}

@@ -1,0 +1,126 @@
+package io.mesh4j.controlplane.server;
+
+import io.mesh4j.controlplane.store.Store;
+import io.mesh4j.policy.Durations;
+import java.time.Duration;
+import java.util.regex.Pattern;
+
+/** Parsing and checking of names, revisions and durations from paths, queries and headers. */
+final class Params {
+  /** A DNS label: what a service name may be (so it can also be a host name). */
+  static final Pattern SERVICE_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+  static final String SERVICE_NAME_EXPECTED = "1..63 lowercase letters, digits and '-', starting and ending"
+      + " with a letter or digit";
+
+  private Params() {}
+
+  static String serviceName(String path, String name) {
+    if (!isServiceName(name)) {
+      throw Problem.badRequest("Invalid service name", path, quote(name) + " (expected: " + SERVICE_NAME_EXPECTED
+          + ")");
+    }
+    return name;
+  }
+
+  /** {@link #SERVICE_NAME}, checked by hand: this runs for every watched service of every watch. */
+  static boolean isServiceName(String name) {
+    int n = name == null ? 0 : name.length();
+    if (n == 0 || n > 63) {
+      return false;
+    }
+    for (int i = 0; i < n; i++) {
+      char c = name.charAt(i);
+      boolean alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+      if (!alnum && (c != '-' || i == 0 || i == n - 1)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** A revision: a non-negative integer. */
+  static long revision(String path, String text) {
+    try {
+      long v = Long.parseLong(text.trim());
+      if (v >= 0) {
+        return v;
+      }
+    } catch (NumberFormatException e) {
+      // below
+    }
+    throw Problem.badRequest("Invalid revision", path, quote(text) + " (expected: a revision, an integer >= 0)");
+  }
+
+  /**
+   * The {@code If-Match} header as a revision: {@code 12} or {@code "12"} (the ETag form); absent means
+   * {@link Store#ANY}. {@code 0} means "only if there is no policy".
+   */
+  static long ifMatch(String header) {
+    if (header == null) {
+      return Store.ANY;
+    }
+    String t = header.trim();
+    if (t.startsWith("\"") && t.endsWith("\"") && t.length() >= 2) {
+      t = t.substring(1, t.length() - 1);
+    }
+    try {
+      long v = Long.parseLong(t);
+      if (v >= 0) {
+        return v;
+      }
+    } catch (NumberFormatException e) {
+      // below
+    }
+    throw Problem.badRequest("Invalid If-Match", "header.If-Match", quote(header)
+        + " (expected: the revision to replace, as 12 or \"12\"; 0 to create only)");
+  }
+
+  private record Parsed(String text, Duration value) {}
+
+  /** The last duration parsed: clients send the same {@code wait} with every poll. */
+  private static volatile Parsed lastDuration = new Parsed("30s", Duration.ofSeconds(30));
+
+  /** A duration as {@code 30s}, {@code 500ms}, {@code 2m}, or bare seconds ({@code 30}). */
+  static Duration duration(String path, String text, Duration min, Duration max) {
+    Parsed last = lastDuration;
+    if (last.text.equals(text) && last.value.compareTo(min) >= 0 && last.value.compareTo(max) <= 0) {
+      return last.value;
+    }
+    Duration d = null;
+    try {
+      String t = text.trim();
+      d = !t.isEmpty() && t.chars().allMatch(Character::isDigit) && t.length() <= 9
+          ? Duration.ofSeconds(Long.parseLong(t)) : Durations.parse(t);
+    } catch (IllegalArgumentException e) {
+      // below
+    }
+    if (d == null || d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+      throw Problem.badRequest("Invalid duration", path, quote(text) + " (expected: a duration from "
+          + Durations.format(min) + " to " + Durations.format(max) + ", such as \"30s\" or \"500ms\")");
+    }
+    lastDuration = new Parsed(text, d);
+    return d;
+  }
+
+  static int intParam(String path, String text, int min, int max) {
+    try {
+      int v = Integer.parseInt(text.trim());
+      if (v >= min && v <= max) {
+        return v;
+      }
+    } catch (NumberFormatException e) {
+      // below
+    }
+    throw Problem.badRequest("Invalid parameter", path, quote(text) + " (expected: an integer " + min + ".." + max
+        + ")");
+  }
+
+  /** Quotes user input for an error message, shortened so a huge value does not come back whole. */
+  static String quote(String s) {
+    if (s == null) {
+      return "missing";
+    }
+    String t = s.length() > 80 ? s.substring(0, 80) + "..." : s;
+    return "'" + t + "'";
+  }
+}

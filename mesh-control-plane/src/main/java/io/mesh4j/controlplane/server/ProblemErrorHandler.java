@@ -1,0 +1,28 @@
+package io.mesh4j.controlplane.server;
+
+import java.nio.ByteBuffer;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * Errors Jetty answers itself (a malformed request line, headers too large, an ambiguous URI, 503 during
+ * shutdown) come out as problem+json too, so a client has one error format to read. No stack traces.
+ */
+final class ProblemErrorHandler extends ErrorHandler {
+  @Override
+  protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
+      Callback callback) {
+    String title = org.eclipse.jetty.http.HttpStatus.getMessage(code);
+    Problem p = new Problem(code, title == null ? "Error" : title, message == null || message.isBlank() ? null
+        : message);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, Exchange.PROBLEM_JSON);
+    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+    if (code == 503) {
+      response.getHeaders().put("Retry-After", "1");
+    }
+    response.write(true, ByteBuffer.wrap(Json.bytes(p.toJson())), callback);
+  }
+}

@@ -1,0 +1,135 @@
+package io.mesh4j.controlplane.server;
+
+import io.mesh4j.controlplane.auth.TokenAuthenticator;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How to run a control plane. Immutable; built with {@link #builder(Path)}.
+ *
+ * @param host              address to bind; {@code 0.0.0.0} for every interface
+ * @param port              TCP port; 0 picks a free one
+ * @param dataDir           where the SQLite store lives
+ * @param auth              the token check (or {@link TokenAuthenticator#disabled()})
+ * @param keystore          PKCS12/JKS keystore for HTTPS, or null for plain HTTP
+ * @param keystorePassword  its password
+ * @param defaultWait       a watch's {@code wait} when the request gives none
+ * @param maxWait           the longest {@code wait} accepted
+ * @param sweepInterval     how often expired instances are removed
+ * @param maxBodyBytes      the largest request body accepted
+ * @param maxThreads        the HTTP thread pool's size; does not need to grow with watchers
+ * @param shutdownTimeout   how long a graceful stop waits for requests in flight
+ */
+public record ServerConfig(String host, int port, Path dataDir, TokenAuthenticator auth, Path keystore,
+    String keystorePassword, Duration defaultWait, Duration maxWait, Duration sweepInterval, int maxBodyBytes,
+    int maxThreads, Duration shutdownTimeout) {
+
+  public static final int DEFAULT_PORT = 8500;
+  public static final int DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+
+  public ServerConfig {
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(auth, "auth");
+    if (port < 0 || port > 65_535) {
+      throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
+    }
+    if (defaultWait.isNegative() || defaultWait.compareTo(maxWait) > 0) {
+      throw new IllegalArgumentException("defaultWait: " + defaultWait + " (expected: 0.." + maxWait + ")");
+    }
+    if (maxWait.compareTo(Duration.ofMinutes(6)) > 0) {
+      throw new IllegalArgumentException("maxWait: " + maxWait + " (expected: at most 6 minutes)");
+    }
+    if (maxThreads < 4) {
+      throw new IllegalArgumentException("maxThreads: " + maxThreads + " (expected: >= 4)");
+    }
+  }
+
+  @Override
+  public String toString() {
+    // Never show secrets.
+    return "ServerConfig[host=" + host + ", port=" + port + ", dataDir=" + dataDir + ", auth=" + auth
+        + ", tls=" + (keystore != null) + "]";
+  }
+
+  public static Builder builder(Path dataDir) {
+    return new Builder(dataDir);
+  }
+
+  /** Builds a {@link ServerConfig}; every value but the data directory has a default. */
+  public static final class Builder {
+    private String host = "0.0.0.0";
+    private int port = DEFAULT_PORT;
+    private final Path dataDir;
+    private TokenAuthenticator auth = TokenAuthenticator.disabled();
+    private Path keystore;
+    private String keystorePassword;
+    private Duration defaultWait = Duration.ofSeconds(30);
+    private Duration maxWait = Duration.ofMinutes(5);
+    private Duration sweepInterval = Duration.ofMillis(500);
+    private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+    private int maxThreads = 16;
+    private Duration shutdownTimeout = Duration.ofSeconds(10);
+
+    private Builder(Path dataDir) {
+      this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
+    }
+
+    public Builder host(String value) {
+      host = value;
+      return this;
+    }
+
+    public Builder port(int value) {
+      port = value;
+      return this;
+    }
+
+    public Builder auth(TokenAuthenticator value) {
+      auth = value;
+      return this;
+    }
+
+    public Builder tls(Path keystorePath, String password) {
+      keystore = keystorePath;
+      keystorePassword = password;
+      return this;
+    }
+
+    public Builder defaultWait(Duration value) {
+      defaultWait = value;
+      return this;
+    }
+
+    public Builder maxWait(Duration value) {
+      maxWait = value;
+      return this;
+    }
+
+    public Builder sweepInterval(Duration value) {
+      sweepInterval = value;
+      return this;
+    }
+
+    public Builder maxBodyBytes(int value) {
+      maxBodyBytes = value;
+      return this;
+    }
+
+    public Builder maxThreads(int value) {
+      maxThreads = value;
+      return this;
+    }
+
+    public Builder shutdownTimeout(Duration value) {
+      shutdownTimeout = value;
+      return this;
+    }
+
+    public ServerConfig build() {
+      return new ServerConfig(host, port, dataDir, auth, keystore, keystorePassword, defaultWait, maxWait,
+          sweepInterval, maxBodyBytes, maxThreads, shutdownTimeout);
+    }
+  }
+}

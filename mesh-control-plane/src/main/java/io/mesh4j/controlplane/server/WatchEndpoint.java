@@ -1,0 +1,218 @@
+package io.mesh4j.controlplane.server;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mesh4j.controlplane.store.Instance;
+import io.mesh4j.controlplane.store.ServiceState;
+import io.mesh4j.controlplane.store.Store;
+import io.mesh4j.controlplane.watch.Watch;
+import io.mesh4j.controlplane.watch.WatchHub;
+import io.mesh4j.controlplane.watch.WatchTimeouts;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * {@code GET /v1/watch?service=a&service=b&since=R&wait=30s}: the long-poll.
+ *
+ * <p>Steps, in this order (see {@link WatchHub} for why the order makes missed changes impossible):
+ * <ol>
+ *   <li>register the watch in the hub;</li>
+ *   <li>read the store: if a watched service changed after {@code since} (or {@code since} is 0 and the
+ *       store is not empty, or {@code since} is ahead of the store), end the watch now with the current
+ *       state;</li>
+ *   <li>otherwise put it on the timer wheel ({@code wait} plus up to 10% jitter, so that watchers
+ *       started together do not come back together) and return without answering: Jetty holds the
+ *       request, no thread does.</li>
+ * </ol>
+ * Whichever of change, timeout, disconnect or shutdown comes first answers; the rest do nothing.
+ */
+final class WatchEndpoint {
+  static final int MAX_SERVICES = 256;
+  private static final Set<String> PARAMS = Set.of("service", "since", "wait");
+
+  private final Store store;
+  private final WatchHub hub;
+  private final WatchTimeouts timeouts;
+  private final Duration defaultWait;
+  private final Duration maxWait;
+  /** service -> its serialized entry at its current revision, shared by every watcher answered with it. */
+  private final Map<String, Fragment> fragments = new ConcurrentHashMap<>();
+
+  private record Fragment(long policyRevision, long endpointsRevision, byte[] json) {}
+
+  /** The last answer built: after a change, the watchers of a service mostly ask the same question. */
+  private record Answer(List<String> watched, long since, long revision, byte[] body) {}
+
+  private volatile Answer lastAnswer;
+
+  WatchEndpoint(Store store, WatchHub hub, WatchTimeouts timeouts, Duration defaultWait, Duration maxWait) {
+    this.store = store;
+    this.hub = hub;
+    this.timeouts = timeouts;
+    this.defaultWait = defaultWait;
+    this.maxWait = maxWait;
+  }
+
+  void watch(Exchange ex) {
+    List<Problem.Violation> v = new ArrayList<>();
+    Query q;
+    try {
+      q = ex.query(PARAMS);
+    } catch (Problem unknownParameters) {
+      // Report them together with whatever else is wrong.
+      v.addAll(unknownParameters.violations());
+      q = ex.query();
+    }
+    Set<String> services = new LinkedHashSet<>(4);
+    List<String> names = q.getValues("service");
+    if (names == null || names.isEmpty()) {
+      v.add(new Problem.Violation("query.service", "missing (expected: one or more service=NAME parameters)"));
+    } else {
+      for (String n : names) {
+        try {
+          services.add(Params.serviceName("query.service", n));
+        } catch (Problem p) {
+          v.addAll(p.violations());
+        }
+      }
+      if (services.size() > MAX_SERVICES) {
+        v.add(new Problem.Violation("query.service", services.size() + " services (expected: at most "
+            + MAX_SERVICES + " per watch)"));
+      }
+    }
+    long since = 0;
+    String sinceText = q.getValue("since");
+    if (sinceText != null) {
+      try {
+        since = Params.revision("query.since", sinceText);
+      } catch (Problem p) {
+        v.addAll(p.violations());
+      }
+    }
+    Duration wait = defaultWait;
+    String waitText = q.getValue("wait");
+    if (waitText != null) {
+      try {
+        wait = Params.duration("query.wait", waitText, Duration.ZERO, maxWait);
+      } catch (Problem p) {
+        v.addAll(p.violations());
+      }
+    }
+    if (!v.isEmpty()) {
+      throw Problem.badRequest("Invalid watch", v);
+    }
+
+    final long from = since;
+    final List<String> watched = List.copyOf(services);
+    Watch watch = new Watch(watched, reason -> answer(ex, watched, from, reason));
+    if (!hub.register(watch)) {
+      throw new Problem(503, "Shutting down", "the control plane is stopping; watch again shortly")
+          .header("Retry-After", "1");
+    }
+    // Registered: from here on no change to these services can go unnoticed.
+    // since=0 asks for the full state; on an empty store (revision 0) there is none yet, so the watch
+    // waits like any other (answering at once would make a client spin on since=0).
+    long revision = store.revision();
+    boolean changed = (since == 0 && revision > 0) || since > revision;
+    for (String s : services) {
+      changed |= store.service(s).revision() > since;
+    }
+    if (changed) {
+      watch.end(Watch.Reason.CHANGED);
+      return;
+    }
+    if (wait.isZero()) {
+      watch.end(Watch.Reason.TIMEOUT);
+      return;
+    }
+    long millis = wait.toMillis();
+    long jittered = millis + ThreadLocalRandom.current().nextLong(millis / 10 + 1);
+    timeouts.add(watch, jittered);
+    ex.request.addFailureListener(failure -> watch.end(Watch.Reason.CANCELLED));
+  }
+
+  private void answer(Exchange ex, List<String> watched, long since, Watch.Reason reason) {
+    switch (reason) {
+      case CHANGED -> {
+        byte[] body = changedSince(watched, since);
+        if (body == null) {
+          ex.sendNotModified(false);
+        } else {
+          ex.send(200, body, Exchange.JSON);
+        }
+      }
+      case TIMEOUT -> ex.sendNotModified(false);
+      case SHUTDOWN -> ex.sendNotModified(true);
+      case CANCELLED -> ex.abandon(new java.io.EOFException("client went away"));
+    }
+  }
+
+  /**
+   * {@code {"revision":N,"services":{"a":{...},...}}} with every watched service that changed after
+   * {@code since} (all of them when {@code since} is 0 or ahead of the store); null when none did.
+   */
+  private byte[] changedSince(List<String> watched, long since) {
+    long revision = store.revision();
+    Answer last = lastAnswer;
+    if (last != null && last.revision == revision && last.since == since && last.watched.equals(watched)) {
+      return last.body;
+    }
+    byte[] body = build(watched, since, revision);
+    lastAnswer = new Answer(watched, since, revision, body);
+    return body;
+  }
+
+  private byte[] build(List<String> watched, long since, long revision) {
+    boolean all = since == 0 || since > revision;
+    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    out.writeBytes(("{\"revision\":" + revision + ",\"services\":{").getBytes(StandardCharsets.US_ASCII));
+    boolean first = true;
+    for (String name : watched) {
+      ServiceState s = store.service(name);
+      if (!all && s.revision() <= since) {
+        continue;
+      }
+      if (!first) {
+        out.write(',');
+      }
+      first = false;
+      // Service names are [a-z0-9-]: no escaping needed.
+      out.writeBytes(("\"" + name + "\":").getBytes(StandardCharsets.US_ASCII));
+      out.writeBytes(fragment(s));
+    }
+    if (first) {
+      return null;
+    }
+    out.writeBytes("}}".getBytes(StandardCharsets.US_ASCII));
+    return out.toByteArray();
+  }
+
+  private byte[] fragment(ServiceState s) {
+    Fragment f = fragments.get(s.name());
+    if (f != null && f.policyRevision == s.policyRevision() && f.endpointsRevision == s.endpointsRevision()) {
+      return f.json;
+    }
+    ObjectNode n = Json.MAPPER.createObjectNode();
+    n.set("policy", s.policyJson() == null ? n.nullNode() : PolicyEndpoints.parseStored(s.policyJson()));
+    n.put("policyRevision", s.policyRevision());
+    ArrayNode endpoints = n.putArray("endpoints");
+    for (Instance i : s.instances()) {
+      InstanceEndpoints.endpointJson(endpoints.addObject(), i.spec());
+    }
+    n.put("endpointsRevision", s.endpointsRevision());
+    byte[] json = Json.bytes(n);
+    if (s.revision() > 0) {
+      // Only known services are cached, so watching made-up names cannot grow the cache.
+      fragments.put(s.name(), new Fragment(s.policyRevision(), s.endpointsRevision(), json));
+    }
+    return json;
+  }
+}

@@ -1,0 +1,140 @@
+package io.mesh4j.controlplane.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SqliteStoreTest {
+  @TempDir Path dir;
+
+  static InstanceSpec spec(String host, int port) {
+    return new InstanceSpec(host, port, 1, "", Map.of(), Duration.ofSeconds(30));
+  }
+
+  @Test
+  void everyChangeTakesTheNextRevisionAndSurvivesReopening() {
+    try (SqliteStore s = SqliteStore.open(dir)) {
+      assertThat(s.revision()).isZero();
+      assertThat(s.putPolicy("a", "{}", Store.ANY)).isEqualTo(1);
+      assertThat(s.putPolicy("b", "{\"x\":1}", Store.ANY)).isEqualTo(2);
+      Registration r = s.registerInstance("a", spec("10.0.0.1", 80));
+      assertThat(r.revision()).isEqualTo(3);
+      assertThat(s.deletePolicy("b", 2)).isEqualTo(4);
+      assertThat(s.rollbackPolicy("b", 2, 0)).isEqualTo(5);
+    }
+    try (SqliteStore s = SqliteStore.open(dir)) {
+      assertThat(s.revision()).isEqualTo(5);
+      ServiceState a = s.service("a");
+      assertThat(a.policyJson()).isEqualTo("{}");
+      assertThat(a.policyRevision()).isEqualTo(1);
+      assertThat(a.endpointsRevision()).isEqualTo(3);
+      assertThat(a.instances()).extracting(i -> i.spec().address()).containsExactly("10.0.0.1:80");
+      assertThat(s.service("b").policyJson()).isEqualTo("{\"x\":1}");
+      assertThat(s.service("b").policyRevision()).isEqualTo(5);
+      assertThat(s.policyHistory("b", 10)).extracting(HistoryEntry::action).containsExactly(
+          HistoryEntry.Action.ROLLBACK, HistoryEntry.Action.DELETE, HistoryEntry.Action.PUT);
+      assertThat(s.policyHistory("b", 10).get(0).sourceRevision()).isEqualTo(2);
+      assertThat(s.services()).extracting(ServiceState::name).containsExactly("a", "b");
+      assertThat(s.service("nope")).isEqualTo(ServiceState.empty("nope"));
+    }
+  }
+
+  @Test
+  void conditionalWrites() {
+    try (SqliteStore s = SqliteStore.open(dir)) {
+      assertThatThrownBy(() -> s.putPolicy("a", "{}", 3)).isInstanceOf(RevisionConflictException.class);
+      long r1 = s.putPolicy("a", "{}", 0);
+      assertThatThrownBy(() -> s.putPolicy("a", "{}", 0))
+          .isInstanceOfSatisfying(RevisionConflictException.class, e -> assertThat(e.current()).isEqualTo(r1));
+      long r2 = s.putPolicy("a", "{}", r1);
+      assertThatThrownBy(() -> s.deletePolicy("a", r1)).isInstanceOf(RevisionConflictException.class);
+      s.deletePolicy("a", r2);
+      assertThatThrownBy(() -> s.deletePolicy("a", Store.ANY)).isInstanceOf(NotFoundException.class);
+      // After a delete there is no policy: 0 creates again.
+      assertThat(s.putPolicy("a", "{}", 0)).isEqualTo(r2 + 2);
+      assertThatThrownBy(() -> s.rollbackPolicy("a", r2 + 1, Store.ANY)).isInstanceOf(NotFoundException.class);
+      assertThat(s.revision()).isEqualTo(r2 + 2);
+    }
+  }
+
+  @Test
+  void listenersSeeCommittedChangesInOrderAfterTheyAreReadable() {
+    try (SqliteStore s = SqliteStore.open(dir)) {
+      List<String> seen = new ArrayList<>();
+      s.addListener(c -> seen.add(c.revision() + ":" + c.services() + ":" + s.service("a").revision()));
+      s.putPolicy("a", "{}", Store.ANY);
+      Registration r = s.registerInstance("a", spec("h", 1));
+      s.registerInstance("a", spec("h", 1)); // no visible change: no revision, no event
+      s.removeInstances(List.of(r.instance().id(), "unknown"));
+      assertThat(s.removeInstances(List.of("unknown"))).isZero();
+      assertThat(seen).containsExactly("1:[a]:1", "2:[a]:2", "3:[a]:3");
+    }
+  }
+
+  @Test
+  void reRegistrationKeepsTheIdAndTtlChangesDoNotMoveTheRevision() {
+    try (SqliteStore s = SqliteStore.open(dir)) {
+      Registration a = s.registerInstance("a", spec("h", 1));
+      Registration b = s.registerInstance("a", new InstanceSpec("h", 1, 1, "", Map.of(), Duration.ofSeconds(5)));
+      assertThat(b.instance().id()).isEqualTo(a.instance().id());
+      assertThat(b.created()).isFalse();
+      assertThat(s.revision()).isEqualTo(a.revision());
+      Registration c = s.registerInstance("a", new InstanceSpec("h", 1, 7, "z", Map.of("k", "v"),
+          Duration.ofSeconds(5)));
+      assertThat(c.revision()).isEqualTo(a.revision() + 1);
+      assertThat(s.service("a").instances().get(0).spec().labels()).containsEntry("k", "v");
+    }
+    try (SqliteStore s = SqliteStore.open(dir)) {
+      InstanceSpec spec = s.service("a").instances().get(0).spec();
+      assertThat(spec.ttl()).isEqualTo(Duration.ofSeconds(5));
+      assertThat(spec.weight()).isEqualTo(7);
+      assertThat(spec.labels()).isEqualTo(Map.of("k", "v"));
+    }
+  }
+
+  @Test
+  void oneProcessPerDataDirectory() {
+    try (SqliteStore s = SqliteStore.open(dir)) {
+      assertThatThrownBy(() -> SqliteStore.open(dir)).isInstanceOf(StoreException.class)
+          .hasMessageContaining("in use");
+    }
+    SqliteStore.open(dir).close();
+  }
+
+  @Test
+  void walModeFullSyncAndAVersionedSchema() throws Exception {
+    SqliteStore.open(dir).close();
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("mesh-cp.db"));
+        Statement st = c.createStatement()) {
+      try (ResultSet rs = st.executeQuery("PRAGMA journal_mode")) {
+        rs.next();
+        assertThat(rs.getString(1)).isEqualTo("wal");
+      }
+      try (ResultSet rs = st.executeQuery("SELECT version FROM schema_version")) {
+        rs.next();
+        assertThat(rs.getInt(1)).isEqualTo(SqliteStore.SCHEMA_VERSION);
+      }
+      st.execute("UPDATE schema_version SET version = 99");
+    }
+    assertThatThrownBy(() -> SqliteStore.open(dir)).isInstanceOf(StoreException.class)
+        .hasMessageContaining("schema version 99");
+  }
+
+  @Test
+  void closedStoreRefusesWork() {
+    SqliteStore s = SqliteStore.open(dir);
+    s.close();
+    assertThatThrownBy(() -> s.putPolicy("a", "{}", Store.ANY)).isInstanceOf(StoreException.class);
+  }
+}
