@@ -1,0 +1,190 @@
+package io.mesh4j.controlplane.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.sun.net.httpserver.HttpServer;
+import io.mesh4j.Mesh;
+import io.mesh4j.ServiceRuntime;
+import io.mesh4j.controlplane.Http;
+import io.mesh4j.controlplane.TestControlPlane;
+import io.mesh4j.deadline.DeadlinePropagator;
+import io.mesh4j.http.MeshOkHttp;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The mesh-core control-plane client against the real control plane on loopback (real SQLite file),
+ * with real mesh HTTP calls to a real backend.
+ */
+class ControlPlaneClientIT {
+  static {
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+  }
+
+  @TempDir
+  Path dir;
+
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+  private final AtomicReference<String> lastTimeoutHeader = new AtomicReference<>();
+  private HttpServer backend;
+
+  @BeforeEach
+  void startBackend() throws IOException {
+    backend = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+    backend.createContext("/", ex -> {
+      lastTimeoutHeader.set(ex.getRequestHeaders().getFirst(DeadlinePropagator.HEADER));
+      byte[] body = "orders-1".getBytes(StandardCharsets.UTF_8);
+      ex.sendResponseHeaders(200, body.length);
+      try (OutputStream os = ex.getResponseBody()) {
+        os.write(body);
+      }
+    });
+    backend.start();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    for (int i = closeables.size() - 1; i >= 0; i--) {
+      closeables.get(i).close();
+    }
+    backend.stop(0);
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  private TestControlPlane controlPlane(int port) throws Exception {
+    TestControlPlane cp = TestControlPlane.start(dir.resolve("cp"), b -> b.port(port));
+    closeables.add(cp);
+    return cp;
+  }
+
+  private ControlPlaneClient client(URI uri, Registration registration) {
+    ControlPlaneClient c = ControlPlaneClient.builder(uri).token(TestControlPlane.CLIENT)
+        .cacheFile(dir.resolve("client-cache.json")).waitTime(Duration.ofSeconds(2)).register(registration).build();
+    closeables.add(c);
+    return c;
+  }
+
+  private Mesh mesh(ControlPlaneClient c) {
+    Mesh mesh = Mesh.builder().discovery(c.discovery()).policies(c.policies()).eventLog(m -> { }).build();
+    closeables.add(mesh);
+    return mesh;
+  }
+
+  private static String call(OkHttpClient http) throws IOException {
+    try (Response r = http.newCall(new Request.Builder().url("http://orders/v1/orders/7").build()).execute()) {
+      return r.code() + " " + r.body().string();
+    }
+  }
+
+  private Registration backendRegistration() {
+    return Registration.of("orders", "127.0.0.1", backend.getAddress().getPort());
+  }
+
+  @Test
+  void aPolicyPutReachesTheWatchingClientAndChangesItsBehaviourWithoutRestart() throws Exception {
+    TestControlPlane cp = controlPlane(0);
+    ControlPlaneClient registering = client(cp.server.uri(), backendRegistration()); // the backend registers itself
+    Mesh mesh = mesh(registering);
+    OkHttpClient http = MeshOkHttp.client(mesh, new OkHttpClient());
+
+    await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> call(http).equals("200 orders-1"));
+    assertThat(Long.parseLong(lastTimeoutHeader.get())).as("the 15 s default total timeout").isGreaterThan(10_000);
+
+    Http.Reply put = cp.admin.put("/v1/services/orders/policy", "{\"timeouts\": {\"total\": \"750ms\"}}");
+    assertThat(put.status()).isEqualTo(200);
+    ServiceRuntime rt = mesh.service("orders");
+    await().atMost(Duration.ofSeconds(10)).until(() -> rt.policy().timeouts().total().equals(Duration.ofMillis(750)));
+    assertThat(call(http)).isEqualTo("200 orders-1");
+    assertThat(Long.parseLong(lastTimeoutHeader.get())).isBetween(1L, 750L);
+    assertThat(registering.status().connected()).isTrue();
+    assertThat(registering.status().revision()).isGreaterThanOrEqualTo(put.revision());
+  }
+
+  @Test
+  void registrationAppearsWithHeartbeatsAndIsRemovedOnClose() throws Exception {
+    TestControlPlane cp = controlPlane(0);
+    ControlPlaneClient c = ControlPlaneClient.builder(cp.server.uri()).token(TestControlPlane.CLIENT)
+        .register(new Registration("orders", "127.0.0.1", backend.getAddress().getPort(), 1, "", java.util.Map.of(
+            "version", "v2"), Duration.ofSeconds(3))).build();
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> cp.admin.get("/v1/services/orders/instances").json().toString().contains("\"version\":\"v2\""));
+    c.close();
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> !cp.admin.get("/v1/services/orders/instances").json().toString().contains("127.0.0.1"));
+  }
+
+  @Test
+  void aClientStartingWhileTheControlPlaneIsDownServesFromTheCache() throws Exception {
+    int port = freePort();
+    TestControlPlane cp = controlPlane(port);
+    cp.admin.put("/v1/services/orders/policy", "{\"timeouts\": {\"total\": \"900ms\"}}");
+    ControlPlaneClient first = client(cp.server.uri(), backendRegistration());
+    Mesh firstMesh = mesh(first);
+    OkHttpClient firstHttp = MeshOkHttp.client(firstMesh, new OkHttpClient());
+    await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> call(firstHttp).equals("200 orders-1"));
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> firstMesh.service("orders").policy().timeouts().total().equals(Duration.ofMillis(900)));
+    first.close(); // writes nothing more; the cache file has the state
+    cp.close();
+
+    ControlPlaneClient second = ControlPlaneClient.builder(URI.create("http://127.0.0.1:" + port))
+        .token(TestControlPlane.CLIENT).cacheFile(dir.resolve("client-cache.json")).build();
+    closeables.add(second);
+    Mesh mesh = mesh(second);
+    OkHttpClient http = MeshOkHttp.client(mesh, new OkHttpClient());
+    assertThat(call(http)).isEqualTo("200 orders-1");
+    assertThat(mesh.service("orders").policy().timeouts().total()).isEqualTo(Duration.ofMillis(900));
+    assertThat(second.status().servingFromCache()).isTrue();
+    await().atMost(Duration.ofSeconds(10)).until(() -> second.status().lastError() != null);
+    assertThat(second.status().connected()).isFalse();
+  }
+
+  @Test
+  void aClientThatLosesTheControlPlaneKeepsServingAndCatchesUpWhenItReturns() throws Exception {
+    int port = freePort();
+    TestControlPlane cp = controlPlane(port);
+    ControlPlaneClient c = client(cp.server.uri(), backendRegistration());
+    Mesh mesh = mesh(c);
+    OkHttpClient http = MeshOkHttp.client(mesh, new OkHttpClient());
+    await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> call(http).equals("200 orders-1"));
+    long before = c.status().revision();
+
+    cp.close();
+    closeables.remove(cp);
+    await().atMost(Duration.ofSeconds(15)).until(() -> !c.status().connected());
+    assertThat(call(http)).as("still serving from what it has").isEqualTo("200 orders-1");
+    assertThat(c.status().revision()).isEqualTo(before);
+
+    TestControlPlane again = controlPlane(port); // same data directory, same port
+    Http.Reply put = again.admin.put("/v1/services/orders/policy", "{\"timeouts\": {\"total\": \"600ms\"}}");
+    assertThat(put.revision()).isGreaterThan(before);
+    await().atMost(Duration.ofSeconds(30))
+        .until(() -> mesh.service("orders").policy().timeouts().total().equals(Duration.ofMillis(600)));
+    assertThat(c.status().connected()).isTrue();
+    assertThat(c.status().revision()).isGreaterThanOrEqualTo(put.revision());
+    assertThat(call(http)).isEqualTo("200 orders-1");
+  }
+}
