@@ -132,10 +132,12 @@ class RoutingIT {
     int sent = v1a.hits.get() + v1b.hits.get() + v2.hits.get();
     assertThat(sent).as("aborted attempts are never sent").isEqualTo(2000 - counts.get("status 503"));
 
-    // With retries (the default), a 20% abort rate is absorbed: P(3 aborts in a row) = 0.8%.
-    policies.put("shop", ServicePolicy.builder().faults(FaultPolicy.abort(20, 503)).build());
+    // With retries (the default), a 10% abort rate is absorbed within the default budget (20% of
+    // requests): ~110 retries for 1000 calls, and P(3 aborts in a row) = 0.1%. (At 20% aborts the budget
+    // itself, not luck, would decide: ~240 retries wanted against ~200 allowed.)
+    policies.put("shop", ServicePolicy.builder().faults(FaultPolicy.abort(10, 503)).build());
     Map<String, Integer> retried = calls(1000, Map.of());
-    assertThat(retried.getOrDefault("status 503", 0)).as("%s", retried).isLessThan(25);
+    assertThat(retried.getOrDefault("status 503", 0)).as("%s", retried).isLessThan(10);
   }
 
   @Test
