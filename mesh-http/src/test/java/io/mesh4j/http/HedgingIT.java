@@ -85,6 +85,26 @@ class HedgingIT {
   }
 
   @Test
+  void aLosingAttemptStillTeachesTheBalancerThatItsEndpointIsSlow() throws Exception {
+    // Fast decay and a small seed, so an endpoint the balancer learns nothing about soon looks cheapest
+    // again: if losing hedges taught it nothing, P2C would send nearly every first attempt to the slow
+    // backend (and every call would wait for a hedge).
+    mesh = Mesh.builder().discovery(StaticDiscovery.of("svc", List.of(slow.endpoint(), fast.endpoint())))
+        .random(io.mesh4j.balance.RandomSource.seeded(9))
+        .defaultPolicy(ServicePolicy.builder()
+            .balancer(new io.mesh4j.policy.BalancerPolicy(BalancerAlgorithm.P2C_PEAK_EWMA, Duration.ofMillis(200),
+                Duration.ofMillis(1)))
+            .hedging(HedgePolicy.fixed(Duration.ofMillis(30))).build())
+        .build();
+    OkHttpClient client = MeshOkHttp.client(mesh, new OkHttpClient());
+    Request get = new Request.Builder().url("http://svc/x").build();
+    for (int i = 0; i < 20; i++) {
+      timedGet(client, get);
+    }
+    assertThat(slow.hits.get()).as("first attempts sent to the slow backend out of 20 calls").isLessThan(8);
+  }
+
+  @Test
   void withoutHedgingTheSlowBackendSetsTheTail() throws Exception {
     OkHttpClient client = client(HedgePolicy.DEFAULT); // disabled
     Request get = new Request.Builder().url("http://svc/x").build();

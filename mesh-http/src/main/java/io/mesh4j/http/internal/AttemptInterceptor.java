@@ -129,7 +129,9 @@ public final class AttemptInterceptor extends MeshLayer {
       return response;
     } catch (IOException e) {
       if (chain.call().isCanceled()) {
-        outcome = deadline != null && deadline.isExpired() ? Outcome.TIMEOUT : Outcome.CANCELLED;
+        AttemptScope scope = request.tag(AttemptScope.class);
+        boolean lostHedge = scope != null && scope.lostRace;
+        outcome = lostHedge || (deadline != null && deadline.isExpired()) ? Outcome.TIMEOUT : Outcome.CANCELLED;
       } else if (attemptMillis > 0 && e instanceof SocketTimeoutException) {
         throw new AttemptTimeoutException(service, "per-attempt timeout of " + attemptMillis
             + " ms (policy timeouts.perAttempt) passed waiting for " + endpoint.address(), e);

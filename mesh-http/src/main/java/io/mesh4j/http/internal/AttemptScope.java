@@ -21,6 +21,11 @@ final class AttemptScope {
   EndpointStats used;
   /** The caller's context, for attempts running on another thread (hedges); null: the current one. */
   io.opentelemetry.context.Context context;
+  /**
+   * Set by the hedger before it cancels this attempt because another one answered first: the endpoint
+   * was at least this slow, which the balancer must learn (recorded as a TIMEOUT, not a cancellation).
+   */
+  volatile boolean lostRace;
   /** Set by the attempt layer when the failure happened before the request was written. */
   boolean neverSent;
 

@@ -220,8 +220,10 @@ final class Hedger {
     void cancelLosers() {
       lock.lock();
       try {
-        for (Call c : calls) {
+        for (int i = 0; i < calls.size(); i++) {
+          Call c = calls.get(i);
           if (c != kept) {
+            scopes.get(i).lostRace = true; // so the loser's latency still teaches the balancer
             c.cancel(); // the losers; a no-op for calls that already finished
           }
         }
