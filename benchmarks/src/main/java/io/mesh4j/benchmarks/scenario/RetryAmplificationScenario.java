@@ -3,8 +3,10 @@ package io.mesh4j.benchmarks.scenario;
 import com.sun.net.httpserver.Headers;
 import io.mesh4j.Mesh;
 import io.mesh4j.discovery.StaticDiscovery;
+import io.mesh4j.breaker.CircuitOpenException;
 import io.mesh4j.http.MeshHeaders;
 import io.mesh4j.http.MeshOkHttp;
+import io.mesh4j.policy.CircuitBreakerPolicy;
 import io.mesh4j.policy.RetryPolicy;
 import io.mesh4j.policy.ServicePolicy;
 import io.opentelemetry.api.OpenTelemetry;
@@ -19,6 +21,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import okhttp3.ConnectionPool;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -60,11 +63,17 @@ final class RetryAmplificationScenario {
   /**
    * @param hops        mesh services between the top client and the failing backend (0 or 3)
    * @param relayMarker whether each service copies {@value MeshHeaders#NO_RETRY} onto its own answer
+   * @param breaker     whether the circuit breaker is on (the default) at every mesh of the variant; off,
+   *                    the variant measures retries alone
    */
-  record Variant(String label, int hops, RetryPolicy retries, boolean relayMarker) {}
+  record Variant(String label, int hops, RetryPolicy retries, boolean relayMarker, boolean breaker) {}
 
-  /** What one variant measured; {@code received[i]} is what S(i+1) received, the last entry the backend. */
-  record Row(Variant variant, LoadGenerator.Result result, long[] received) {
+  /**
+   * What one variant measured; {@code received[i]} is what S(i+1) received, the last entry the backend.
+   * {@code circuitOpen[0]} is the calls of the top client that failed fast with {@link CircuitOpenException},
+   * {@code circuitOpen[i]} those of S(i)'s client.
+   */
+  record Row(Variant variant, LoadGenerator.Result result, long[] received, long[] circuitOpen) {
     long backendReceived() {
       return received[received.length - 1];
     }
@@ -81,18 +90,22 @@ final class RetryAmplificationScenario {
       .build();
   /** The defaults: 3 attempts, 20% of requests + 10/s over 10 s, backoff 25 ms .. 250 ms. */
   static final RetryPolicy BUDGETED = RetryPolicy.DEFAULT;
+  /** The breaker off: retries measured alone. */
+  static final CircuitBreakerPolicy BREAKER_OFF = CircuitBreakerPolicy.builder().enabled(false).build();
   /** Not a default: the same with a 10% budget, for reference against the 1.1x target. */
   static final RetryPolicy BUDGETED_10 = RetryPolicy.builder().budget(10, 10, Duration.ofSeconds(10)).build();
 
   static List<Variant> variants() {
     return List.of(
-        new Variant("naive", 0, NAIVE, true),
-        new Variant("budgeted (defaults)", 0, BUDGETED, true),
-        new Variant("budgeted 10% + 10/s (not a default) ²", 0, BUDGETED_10, true),
-        new Variant("naive, marker not relayed", 3, NAIVE, false),
-        new Variant("naive, marker relayed", 3, NAIVE, true),
-        new Variant("budgeted (defaults), marker not relayed", 3, BUDGETED, false),
-        new Variant("budgeted (defaults), marker relayed", 3, BUDGETED, true));
+        new Variant("naive", 0, NAIVE, true, false),
+        new Variant("budgeted (defaults)", 0, BUDGETED, true, false),
+        new Variant("budgeted 10% + 10/s (not a default) ²", 0, BUDGETED_10, true, false),
+        new Variant("all defaults (breaker on)", 0, BUDGETED, true, true),
+        new Variant("naive, marker not relayed", 3, NAIVE, false, false),
+        new Variant("naive, marker relayed", 3, NAIVE, true, false),
+        new Variant("budgeted (defaults), marker not relayed", 3, BUDGETED, false, false),
+        new Variant("budgeted (defaults), marker relayed", 3, BUDGETED, true, false),
+        new Variant("all defaults (breaker on), marker relayed", 3, BUDGETED, true, true));
   }
 
   private final Config config;
@@ -104,15 +117,16 @@ final class RetryAmplificationScenario {
   List<Row> run() throws IOException, InterruptedException {
     // JIT warm-up of the whole path, on a throwaway topology; counts nothing.
     ScenarioRunner.log("retry-amplification: warm-up");
-    runOnce(new Variant("warm-up", 3, BUDGETED, true), Duration.ofSeconds(1));
+    runOnce(new Variant("warm-up", 3, BUDGETED, true, false), Duration.ofSeconds(1));
     List<Row> rows = new ArrayList<>();
     for (Variant v : variants()) {
       ScenarioRunner.log("retry-amplification: " + v.label() + ", " + v.hops() + " hops ("
           + config.duration().toSeconds() + " s)");
       Row row = runOnce(v, config.duration());
-      ScenarioRunner.log(String.format(Locale.ROOT, "  %d requests (%.0f/s), received %s, load factor %.3f; errors %s",
-          row.result().requests(), row.result().ratePerSecond(), Arrays.toString(row.received()),
-          row.loadFactor(), row.result().errors()));
+      ScenarioRunner.log(String.format(Locale.ROOT, "  %d requests (%.0f/s), received %s, load factor %.3f; "
+              + "circuit open (top, S1..) %s; errors %s", row.result().requests(), row.result().ratePerSecond(),
+          Arrays.toString(row.received()), row.loadFactor(), Arrays.toString(row.circuitOpen()),
+          row.result().errors()));
       rows.add(row);
     }
     return rows;
@@ -123,6 +137,8 @@ final class RetryAmplificationScenario {
     final Mesh mesh;
     final OkHttpClient base;
     final LoopbackServer server;
+    /** Calls of this service's client that failed fast with {@link CircuitOpenException}. */
+    final LongAdder circuitOpen = new LongAdder();
 
     Hop(String name, String next, LoopbackServer nextServer, ServicePolicy policy, boolean relayMarker)
         throws IOException {
@@ -142,6 +158,9 @@ final class RetryAmplificationScenario {
             r.body().bytes();
             status = r.code();
             marker = r.header(MeshHeaders.NO_RETRY);
+          } catch (CircuitOpenException e) {
+            circuitOpen.increment();
+            status = 503; // what a service does when its dependency's breaker is open
           } catch (IOException e) {
             status = 504; // deadline passed or next hop unreachable
           }
@@ -162,7 +181,12 @@ final class RetryAmplificationScenario {
   }
 
   private Row runOnce(Variant v, Duration duration) throws IOException, InterruptedException {
-    ServicePolicy policy = ServicePolicy.builder().retries(v.retries()).totalTimeout(config.timeout()).build();
+    ServicePolicy.Builder builder = ServicePolicy.builder().retries(v.retries()).totalTimeout(config.timeout());
+    if (!v.breaker()) {
+      builder.circuitBreaker(BREAKER_OFF);
+    }
+    ServicePolicy policy = builder.build();
+    LongAdder topCircuitOpen = new LongAdder();
     LoopbackServer backend = LoopbackServer.start("failing", exchange -> {
       try (exchange) {
         exchange.getRequestBody().readAllBytes();
@@ -192,6 +216,9 @@ final class RetryAmplificationScenario {
             try (Response response = client.newCall(request).execute()) {
               response.body().bytes();
               return response.isSuccessful();
+            } catch (CircuitOpenException e) {
+              topCircuitOpen.increment();
+              throw e;
             }
           });
       long[] received = new long[hops.size() + 1];
@@ -199,7 +226,12 @@ final class RetryAmplificationScenario {
         received[i] = hops.get(i).server.received();
       }
       received[hops.size()] = backend.received();
-      return new Row(v, r, received);
+      long[] circuitOpen = new long[hops.size() + 1];
+      circuitOpen[0] = topCircuitOpen.sum();
+      for (int i = 0; i < hops.size(); i++) {
+        circuitOpen[i + 1] = hops.get(i).circuitOpen.sum();
+      }
+      return new Row(v, r, received, circuitOpen);
     } finally {
       if (mesh != null) {
         mesh.close();

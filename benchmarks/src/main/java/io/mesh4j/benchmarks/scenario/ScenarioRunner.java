@@ -79,8 +79,11 @@ public final class ScenarioRunner {
     System.out.printf(Locale.ROOT, "### Open loop: %.0f requests/s due on schedule, up to %d calling threads, latency "
         + "from the time each request was due%n%n", c.openRate(), c.openThreads());
     slowBackendTable(rows.stream().filter(SlowBackendScenario.Row::open).toList(), false);
-    System.out.println("¹ mesh-http has no hedging layer at this commit: the `hedging` section of the policy is "
-        + "accepted and has no effect, so this row is p2c-peak-ewma with the default retries.");
+    System.out.println("¹ `HedgePolicy.percentile(95, 10ms)`: a backup to another endpoint once the call has not "
+        + "answered after max(10 ms, the service's observed p95), 2 attempts at most, each backup taking a retry-budget "
+        + "token (default budget). With hedging on, the retry layer hedges instead of retrying. *Attempts ≥ 2* = "
+        + "requests the backends received with `mesh-attempt` other than 1, i.e. backups actually sent; per call = "
+        + "the hedge rate.");
     System.out.println();
     for (SlowBackendScenario.Row row : rows) {
       if (row.variantIndex() == 0) {
@@ -94,10 +97,12 @@ public final class ScenarioRunner {
       long slowest = r.requests() - (long) Math.ceil(0.999 * r.requests()) + 1; // calls at or above p99.9
       System.out.printf(Locale.ROOT, "* %s, %s: p99.9 = %.2fx the all-healthy p99.9 of the same pass "
               + "(target <= 1.5x: %s); success %s (target >= 99.9%%: %s); %d calls >= 500 ms, p99.9 is the "
-              + "%d-th slowest call; failures: %s%n",
+              + "%d-th slowest call; backups sent: %d (%.3f%% of calls); breaker opened %d time(s), %d calls failed "
+              + "fast; failures: %s%n",
           row.open() ? "open loop" : "closed loop pass " + row.pass(), row.variant().label(), ratio,
           ratio <= 1.5 ? "met" : "missed", percent(r.successPercent()), r.successPercent() >= 99.9 ? "met" : "missed",
-          r.slow(), slowest, r.errors().isEmpty() ? "none thrown" : r.errors());
+          r.slow(), slowest, row.laterAttempts(), perCall(row.laterAttempts(), r.requests()), row.breakerOpened(),
+          row.circuitOpen(), r.errors().isEmpty() ? "none thrown" : r.errors());
     }
     System.out.println();
   }
@@ -105,14 +110,18 @@ public final class ScenarioRunner {
   private static void slowBackendTable(List<SlowBackendScenario.Row> rows, boolean showPass) {
     System.out.println("| variant |" + (showPass ? " pass |" : "") + " requests | req/s | success | p50 (ms) "
         + "| p99 (ms) | p99.9 (ms) | max (ms) | ≥ 500 ms | to the slow backend (in its window) | CPU: JVM / machine "
-        + "| GCs, GC time | max stall (ms) |");
-    System.out.println("|---|" + (showPass ? "---:|" : "") + "---:|".repeat(12));
+        + "| GCs, GC time | max stall (ms) | backend requests per call | attempts ≥ 2 (% of calls) "
+        + "| breaker opened / calls failed fast |");
+    System.out.println("|---|" + (showPass ? "---:|" : "") + "---:|".repeat(15));
     for (SlowBackendScenario.Row row : rows) {
       LoadGenerator.Result r = row.result();
-      System.out.printf(Locale.ROOT, "| %s |%s %d | %.0f | %s | %s | %s | %s | %s | %d | %d (%d) | %s |%n",
+      System.out.printf(Locale.ROOT, "| %s |%s %d | %.0f | %s | %s | %s | %s | %s | %d | %d (%d) | %s | %.4f "
+              + "| %d (%.3f%%) | %d / %d |%n",
           row.variant().label(), showPass ? " " + row.pass() + " |" : "", r.requests(), r.ratePerSecond(),
           percent(r.successPercent()), ms(r.p50()), ms(r.p99()), ms(r.p999()), ms(r.max()), r.slow(),
-          row.slowBackendRequests(), row.slowWindowRequests(), row.usage());
+          row.slowBackendRequests(), row.slowWindowRequests(), row.usage(),
+          r.requests() == 0 ? 0.0 : (double) row.backendRequests() / r.requests(), row.laterAttempts(),
+          perCall(row.laterAttempts(), r.requests()), row.breakerOpened(), row.circuitOpen());
     }
     System.out.println();
   }
@@ -125,9 +134,10 @@ public final class ScenarioRunner {
             + "workers, %d s per variant; GET (idempotent); total timeout %d s, inherited by each service through "
             + "mesh-timeout-ms. Load factor = requests received by the backend / requests sent by the top client.%n%n",
         c.ratePerSecond(), c.workers(), c.duration().toSeconds(), c.timeout().toSeconds());
-    System.out.println("| path | retries | req/s achieved | sent by top client | received S1 / S2 / S3 "
-        + "| received by backend | **load factor** | p50 (ms) | p99 (ms) |");
-    System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    System.out.println("| path | retries | breaker | req/s achieved | sent by top client | received S1 / S2 / S3 "
+        + "| received by backend | **load factor** | failed fast at top client (CircuitOpenException) "
+        + "| p50 (ms) | p99 (ms) |");
+    System.out.println("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (RetryAmplificationScenario.Row row : rows) {
       LoadGenerator.Result r = row.result();
       long[] rec = row.received();
@@ -140,9 +150,11 @@ public final class ScenarioRunner {
         hops = sb.toString();
       }
       String path = row.variant().hops() == 0 ? "one layer" : "client → S1 → S2 → S3 → backend";
-      System.out.printf(Locale.ROOT, "| %s | %s | %.0f | %d | %s | %d | **%.3fx** | %s | %s |%n", path,
-          row.variant().label(), r.ratePerSecond(), r.requests(), hops, row.backendReceived(), row.loadFactor(),
-          ms(r.p50()), ms(r.p99()));
+      String fastFails = row.variant().breaker() ? String.format(Locale.ROOT, "%d (%.1f%%)", row.circuitOpen()[0],
+          r.requests() == 0 ? 0.0 : 100.0 * row.circuitOpen()[0] / r.requests()) : "–";
+      System.out.printf(Locale.ROOT, "| %s | %s | %s | %.0f | %d | %s | %d | **%.3fx** | %s | %s | %s |%n", path,
+          row.variant().label(), row.variant().breaker() ? "on (default)" : "off", r.ratePerSecond(), r.requests(),
+          hops, row.backendReceived(), row.loadFactor(), fastFails, ms(r.p50()), ms(r.p99()));
     }
     System.out.println();
     System.out.println("² a 10% budget is not the default (20%); shown only to read the 1.1x target against.");
@@ -153,11 +165,18 @@ public final class ScenarioRunner {
         continue;
       }
       double target = v.hops() == 0 ? 1.1 : 1.2;
-      System.out.printf(Locale.ROOT, "* %s, %s: %.3fx (target <= %.1fx: %s)%n",
-          v.hops() == 0 ? "one layer" : "three deep", v.label(), row.loadFactor(), target,
-          row.loadFactor() <= target ? "met" : "missed");
+      System.out.printf(Locale.ROOT, "* %s, %s, breaker %s: %.3fx (target <= %.1fx: %s)%s%n",
+          v.hops() == 0 ? "one layer" : "three deep", v.label().replace(" (breaker on)", ""), v.breaker() ? "on" : "off",
+          row.loadFactor(), target,
+          row.loadFactor() <= target ? "met" : "missed",
+          v.breaker() ? "; calls failed fast with CircuitOpenException at top client / S1 / S2 / S3: "
+              + java.util.Arrays.toString(row.circuitOpen()) : "");
     }
     System.out.println();
+  }
+
+  private static double perCall(long count, long calls) {
+    return calls == 0 ? 0 : 100.0 * count / calls;
   }
 
   private static String ms(int micros) {

@@ -3,6 +3,7 @@ package io.mesh4j.benchmarks.scenario;
 import io.mesh4j.Mesh;
 import io.mesh4j.discovery.Endpoint;
 import io.mesh4j.discovery.StaticDiscovery;
+import io.mesh4j.http.MeshHeaders;
 import io.mesh4j.http.MeshOkHttp;
 import io.mesh4j.policy.BalancerAlgorithm;
 import io.mesh4j.policy.HedgePolicy;
@@ -60,9 +61,18 @@ final class SlowBackendScenario {
    */
   record Variant(String label, ServicePolicy policy, boolean slow) {}
 
-  /** What one variant measured. */
+  /**
+   * What one variant measured.
+   *
+   * @param backendRequests requests all backends received during the variant (attempts, backups included)
+   * @param laterAttempts   of those, the ones whose {@value MeshHeaders#ATTEMPT} header was not 1: hedged
+   *                        backups (or retries)
+   * @param breakerOpened   times the service's circuit breaker went to OPEN (mesh events)
+   * @param circuitOpen     calls that failed fast with {@code CircuitOpenException}
+   */
   record Row(int variantIndex, boolean open, int pass, Variant variant, LoadGenerator.Result result,
-      long slowBackendRequests, long slowWindowRequests, int events, String usage) {}
+      long slowBackendRequests, long slowWindowRequests, int events, String usage, long backendRequests,
+      long laterAttempts, long breakerOpened, long circuitOpen) {}
 
   /** One backend: a fixed service time, or the slow time while the window is open (when armed). */
   private static final class Backend {
@@ -71,6 +81,8 @@ final class SlowBackendScenario {
     volatile long slowFromNanos;
     volatile long slowUntilNanos;
     final LongAdder slowAnswers = new LongAdder();
+    /** Requests received with a {@value MeshHeaders#ATTEMPT} other than 1 (a hedge's backup or a retry). */
+    final LongAdder laterAttempts = new LongAdder();
 
     Backend(int index, Config config) throws IOException {
       long serviceMillis = config.serviceTime().toMillis();
@@ -78,6 +90,10 @@ final class SlowBackendScenario {
       server = LoopbackServer.start("backend" + index, exchange -> {
         try (exchange) {
           exchange.getRequestBody().readAllBytes();
+          String attempt = exchange.getRequestHeaders().getFirst(MeshHeaders.ATTEMPT);
+          if (attempt != null && !attempt.equals("1")) {
+            laterAttempts.increment();
+          }
           long now = System.nanoTime();
           boolean slow = armed && now - slowFromNanos >= 0 && now - slowUntilNanos < 0;
           if (slow) {
@@ -107,14 +123,17 @@ final class SlowBackendScenario {
         new Variant("round-robin", policy(BalancerAlgorithm.ROUND_ROBIN).build(), true),
         new Variant("p2c-least-request", policy(BalancerAlgorithm.P2C_LEAST_REQUEST).build(), true),
         new Variant("p2c-peak-ewma", policy(BalancerAlgorithm.P2C_PEAK_EWMA).build(), true),
-        new Variant("p2c-peak-ewma + hedging p95 (floor 10 ms) + retries ¹",
+        new Variant("p2c-peak-ewma + hedging p95 (floor 10 ms) + retries budget ¹",
             policy(BalancerAlgorithm.P2C_PEAK_EWMA)
                 .retries(RetryPolicy.DEFAULT)
                 .hedging(HedgePolicy.percentile(95, Duration.ofMillis(10)))
                 .build(), true));
   }
 
-  /** 1 s total timeout, retries off (balancing compared alone), everything else at its default. */
+  /**
+   * 1 s total timeout, retries off (balancing compared alone), everything else at its default — the
+   * circuit breaker included (on: 50% failures over >= 20 calls in 10 s).
+   */
   private static ServicePolicy.Builder policy(BalancerAlgorithm algorithm) {
     return ServicePolicy.builder().totalTimeout(TIMEOUT).retries(RetryPolicy.disabled())
         .balancer(algorithm);
@@ -158,6 +177,12 @@ final class SlowBackendScenario {
     Backend slow = backends.get(0);
     long before = slow.server.received();
     long slowBefore = slow.slowAnswers.sum();
+    long allBefore = 0;
+    long laterBefore = 0;
+    for (Backend b : backends) {
+      allBefore += b.server.received();
+      laterBefore += b.laterAttempts.sum();
+    }
     List<String> events = new ArrayList<>();
     long start = System.nanoTime();
     if (v.slow()) {
@@ -174,10 +199,25 @@ final class SlowBackendScenario {
     } finally {
       slow.armed = false;
     }
+    String used = MachineUsage.since(usage);
+    Thread.sleep(100); // hedged backups cancelled at the end may still be arriving
+    long all = -allBefore;
+    long later = -laterBefore;
+    for (Backend b : backends) {
+      all += b.server.received();
+      later += b.laterAttempts.sum();
+    }
+    long opened;
+    synchronized (events) {
+      opened = events.stream().filter(e -> e.contains("circuit breaker") && e.contains("-> OPEN")).count();
+    }
+    long circuitOpen = r.errors().entrySet().stream().filter(e -> e.getKey().startsWith("CircuitOpenException"))
+        .mapToLong(java.util.Map.Entry::getValue).sum();
     Row row = new Row(index, open, pass, v, r, slow.server.received() - before, slow.slowAnswers.sum() - slowBefore,
-        events.size(), MachineUsage.since(usage));
+        events.size(), used, all, later, opened, circuitOpen);
     ScenarioRunner.log("  " + r.requests() + " requests, " + r.failed() + " failed, p99.9 "
-        + r.p999() + " us, max " + r.max() + " us; errors " + r.errors() + "; mesh events " + events
+        + r.p999() + " us, max " + r.max() + " us; backends received " + all + ", attempts >= 2: " + later
+        + "; errors " + r.errors() + "; mesh events " + events
         + "; CPU jvm/machine | GC | max stall ms: " + row.usage());
     return row;
   }
