@@ -65,7 +65,8 @@ import java.util.logging.Logger;
  * {@link #status()} tells health checks how it is doing.
  *
  * <p>Hosts without a dot that look like service names ({@code orders}, {@code payment-api}) are
- * treated as mesh services; anything else passes through the mesh.
+ * treated as mesh services; anything else — names with a dot, IP addresses, {@code localhost} — passes
+ * through the mesh.
  */
 public final class ControlPlaneClient implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(ControlPlaneClient.class.getName());
@@ -148,7 +149,8 @@ public final class ControlPlaneClient implements AutoCloseable {
   private final DiscoverySource discovery = new DiscoverySource() {
     @Override
     public boolean handles(String service) {
-      return known.containsKey(service) || (service.indexOf('.') < 0 && service.matches(SERVICE_NAME));
+      return known.containsKey(service)
+          || (service.indexOf('.') < 0 && !service.equals("localhost") && service.matches(SERVICE_NAME));
     }
 
     @Override
