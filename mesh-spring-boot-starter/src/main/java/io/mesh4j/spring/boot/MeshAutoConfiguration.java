@@ -1,0 +1,143 @@
+package io.mesh4j.spring.boot;
+
+import io.mesh4j.Mesh;
+import io.mesh4j.controlplane.client.ControlPlaneClient;
+import io.mesh4j.http.MeshOkHttp;
+import io.mesh4j.http.client.MeshClients;
+import io.opentelemetry.api.OpenTelemetry;
+import jakarta.servlet.Filter;
+import okhttp3.OkHttpClient;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.env.Environment;
+
+/**
+ * The mesh for a Spring Boot application: a {@link Mesh} configured from {@code mesh.*} (static endpoints,
+ * or the control plane when {@code mesh.control-plane.url} is set), a mesh-enabled {@link OkHttpClient}
+ * named {@code meshOkHttpClient}, {@link MeshClients} for {@code @MeshClient} interfaces, the inbound
+ * servlet filter, and the {@code mesh} actuator endpoint and health indicator. Every bean backs off when
+ * the application defines its own.
+ */
+@AutoConfiguration
+@EnableConfigurationProperties(MeshProperties.class)
+public class MeshAutoConfiguration {
+  /** The name of the mesh-enabled {@link OkHttpClient} bean. */
+  public static final String OK_HTTP_CLIENT = "meshOkHttpClient";
+
+  @Bean
+  @ConditionalOnMissingBean
+  MeshSettings meshSettings(MeshProperties properties, Environment environment) {
+    return MeshSettings.of(properties, environment);
+  }
+
+  /** Watches the control plane (and registers this instance) when {@code mesh.control-plane.url} is set. */
+  @Bean
+  @ConditionalOnMissingBean
+  @ConditionalOnProperty(prefix = "mesh.control-plane", name = "url")
+  public ControlPlaneClient meshControlPlaneClient(MeshProperties properties, MeshSettings settings) {
+    MeshProperties.ControlPlane cp = properties.getControlPlane();
+    ControlPlaneClient.Builder b = ControlPlaneClient.builder(settings.controlPlaneUrl)
+        .token(cp.getToken())
+        .cacheFile(cp.getCacheFile());
+    if (cp.getWaitTime() != null) {
+      b.waitTime(cp.getWaitTime());
+    }
+    if (settings.registration != null) {
+      b.register(settings.registration);
+    }
+    return b.build();
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  public Mesh mesh(MeshSettings settings, ObjectProvider<ControlPlaneClient> controlPlane,
+      ObjectProvider<OpenTelemetry> openTelemetry) {
+    Mesh.Builder b = Mesh.builder()
+        .defaultPolicy(settings.defaultPolicy)
+        .openTelemetry(openTelemetry.getIfAvailable(OpenTelemetry::noop));
+    ControlPlaneClient client = controlPlane.getIfAvailable();
+    if (client != null) {
+      b.discovery(client.discovery()).policies(client.policies());
+    } else {
+      b.discovery(settings.staticDiscovery()).policies(settings.staticPolicies());
+    }
+    return b.build();
+  }
+
+  @Bean(name = OK_HTTP_CLIENT)
+  @ConditionalOnMissingBean(name = OK_HTTP_CLIENT)
+  public OkHttpClient meshOkHttpClient(Mesh mesh) {
+    return MeshOkHttp.client(mesh, new OkHttpClient());
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  public MeshClients meshClients(@Qualifier(OK_HTTP_CLIENT) OkHttpClient meshOkHttpClient) {
+    return MeshClients.builder(meshOkHttpClient).build();
+  }
+
+  /** Inbound: the caller's deadline and trace context become current while a request is handled. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+  @ConditionalOnClass({Filter.class, FilterRegistrationBean.class})
+  static class ServletConfiguration {
+    @Bean
+    @ConditionalOnMissingBean(name = "meshServerFilter")
+    FilterRegistrationBean<MeshServerFilter> meshServerFilter(Mesh mesh) {
+      FilterRegistrationBean<MeshServerFilter> registration = new FilterRegistrationBean<>(new MeshServerFilter(mesh));
+      registration.setName("meshServerFilter");
+      // First, so that everything else handling the request (security, logging, controllers) runs
+      // inside the caller's deadline.
+      registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
+      return registration;
+    }
+  }
+
+  /**
+   * The {@code mesh} actuator endpoint. Two levels: the outer class checks the classes, so the inner one,
+   * whose conditions live in the actuator's own jars, is not even read when they are missing.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = {"org.springframework.boot.actuate.endpoint.annotation.Endpoint",
+      "org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint"})
+  static class EndpointConfiguration {
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnAvailableEndpoint(MeshEndpoint.class)
+    static class Available {
+      @Bean
+      @ConditionalOnMissingBean
+      MeshEndpoint meshEndpoint(Mesh mesh, ObjectProvider<ControlPlaneClient> controlPlane) {
+        return new MeshEndpoint(mesh, controlPlane);
+      }
+    }
+  }
+
+  /** Health of the control-plane connection ({@code /actuator/health/mesh}); two levels as above. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = {"org.springframework.boot.health.contributor.HealthIndicator",
+      "org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator"})
+  static class HealthConfiguration {
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnProperty(prefix = "mesh.control-plane", name = "url")
+    @ConditionalOnEnabledHealthIndicator("mesh")
+    static class Enabled {
+      @Bean
+      @ConditionalOnMissingBean(name = "meshHealthIndicator")
+      ControlPlaneHealthIndicator meshHealthIndicator(ControlPlaneClient controlPlane) {
+        return new ControlPlaneHealthIndicator(controlPlane);
+      }
+    }
+  }
+}
