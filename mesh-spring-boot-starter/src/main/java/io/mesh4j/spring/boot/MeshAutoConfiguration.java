@@ -3,10 +3,14 @@ package io.mesh4j.spring.boot;
 import io.mesh4j.Mesh;
 import io.mesh4j.controlplane.client.ControlPlaneClient;
 import io.mesh4j.http.MeshOkHttp;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mesh4j.http.client.BodyCodec;
+import io.mesh4j.http.client.JacksonCodec;
 import io.mesh4j.http.client.MeshClients;
 import io.opentelemetry.api.OpenTelemetry;
 import jakarta.servlet.Filter;
 import okhttp3.OkHttpClient;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
@@ -18,17 +22,25 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
+import org.springframework.boot.http.client.ClientHttpRequestFactoryBuilder;
+import org.springframework.boot.http.client.HttpClientSettings;
+import org.springframework.boot.restclient.RestClientCustomizer;
 import org.springframework.core.env.Environment;
+import org.springframework.http.client.ClientHttpRequestFactory;
+import org.springframework.util.ClassUtils;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The mesh for a Spring Boot application: a {@link Mesh} configured from {@code mesh.*} (static endpoints,
  * or the control plane when {@code mesh.control-plane.url} is set), a mesh-enabled {@link OkHttpClient}
  * named {@code meshOkHttpClient}, {@link MeshClients} for {@code @MeshClient} interfaces, the inbound
- * servlet filter, and the {@code mesh} actuator endpoint and health indicator. Every bean backs off when
- * the application defines its own.
+ * servlet filter, a {@code RestClient.Builder} customizer that sends requests to mesh services (and so
+ * {@code @HttpExchange} clients built on it) through the mesh, and the {@code mesh} actuator endpoint and
+ * health indicator. Every bean backs off when the application defines its own.
  */
 @AutoConfiguration
 @EnableConfigurationProperties(MeshProperties.class)
@@ -84,8 +96,58 @@ public class MeshAutoConfiguration {
 
   @Bean
   @ConditionalOnMissingBean
-  public MeshClients meshClients(@Qualifier(OK_HTTP_CLIENT) OkHttpClient meshOkHttpClient) {
-    return MeshClients.builder(meshOkHttpClient).build();
+  public MeshClients meshClients(@Qualifier(OK_HTTP_CLIENT) OkHttpClient meshOkHttpClient,
+      ObjectProvider<BodyCodec> codec, ApplicationContext context) {
+    return MeshClients.builder(meshOkHttpClient)
+        .codec(codec.getIfUnique(() -> applicationCodec(context, context.getClassLoader())))
+        .build();
+  }
+
+  /**
+   * The body codec of {@code @MeshClient} interfaces when the application defines no {@link BodyCodec}
+   * bean: its Jackson 3 {@code JsonMapper} (Spring Boot 4's default), else its Jackson 2
+   * {@link ObjectMapper}, else {@link JacksonCodec#standard()}.
+   */
+  static BodyCodec applicationCodec(ListableBeanFactory beans, ClassLoader classLoader) {
+    if (ClassUtils.isPresent("tools.jackson.databind.json.JsonMapper", classLoader)) {
+      BodyCodec codec = Jackson3.codec(beans);
+      if (codec != null) {
+        return codec;
+      }
+    }
+    ObjectMapper mapper = beans.getBeanProvider(ObjectMapper.class).getIfUnique();
+    return mapper != null ? JacksonCodec.of(mapper) : JacksonCodec.standard();
+  }
+
+  /** Separate, so that Jackson 3's classes are loaded only when they are on the class path. */
+  static final class Jackson3 {
+    private Jackson3() {}
+
+    static BodyCodec codec(ListableBeanFactory beans) {
+      JsonMapper mapper = beans.getBeanProvider(JsonMapper.class).getIfUnique();
+      return mapper != null ? new Jackson3Codec(mapper) : null;
+    }
+  }
+
+  /**
+   * {@code RestClient}: every auto-configured {@code RestClient.Builder} (and so every {@code @HttpExchange}
+   * client built from one) sends requests whose host is a mesh service through the mesh's OkHttpClient;
+   * other hosts go to the request factory Spring Boot would have used.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = {"org.springframework.web.client.RestClient",
+      "org.springframework.boot.restclient.RestClientCustomizer",
+      "org.springframework.boot.http.client.ClientHttpRequestFactoryBuilder"})
+  static class RestClientConfiguration {
+    @Bean
+    @ConditionalOnMissingBean(name = "meshRestClientCustomizer")
+    RestClientCustomizer meshRestClientCustomizer(Mesh mesh, @Qualifier(OK_HTTP_CLIENT) OkHttpClient meshOkHttpClient,
+        ObjectProvider<ClientHttpRequestFactoryBuilder<?>> factoryBuilder, ObjectProvider<HttpClientSettings> settings) {
+      ClientHttpRequestFactory delegate = factoryBuilder.getIfAvailable(ClientHttpRequestFactoryBuilder::detect)
+          .build(settings.getIfAvailable(HttpClientSettings::defaults));
+      MeshClientHttpRequestFactory factory = new MeshClientHttpRequestFactory(mesh, meshOkHttpClient, delegate);
+      return builder -> builder.requestFactory(factory);
+    }
   }
 
   /** Inbound: the caller's deadline and trace context become current while a request is handled. */

@@ -1,17 +1,25 @@
 package io.mesh4j.spring.boot;
 
 import io.mesh4j.Mesh;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.metrics.DoubleHistogram;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapGetter;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Collections;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -21,6 +29,10 @@ import java.util.Objects;
  *
  * <p>The context is current on the thread that runs the filter chain; work handed to other threads
  * must carry it ({@code Context.current().wrap(...)}).
+ *
+ * <p>Records {@code http.server.request.duration} (seconds; {@code http.request.method},
+ * {@code http.response.status_code}, {@code url.scheme}, and {@code error.type} when the chain throws)
+ * through the mesh's meter; for asynchronous requests, when the asynchronous processing completes.
  */
 public final class MeshServerFilter implements Filter {
   private static final TextMapGetter<HttpServletRequest> HEADERS = new TextMapGetter<>() {
@@ -35,10 +47,25 @@ public final class MeshServerFilter implements Filter {
     }
   };
 
+  static final AttributeKey<String> METHOD = AttributeKey.stringKey("http.request.method");
+  static final AttributeKey<Long> STATUS = AttributeKey.longKey("http.response.status_code");
+  static final AttributeKey<String> SCHEME = AttributeKey.stringKey("url.scheme");
+  static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
+  private static final List<String> KNOWN_METHODS =
+      List.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
+  private static final List<Double> DURATION_BUCKETS =
+      List.of(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0);
+
   private final Mesh mesh;
+  private final DoubleHistogram duration;
 
   public MeshServerFilter(Mesh mesh) {
     this.mesh = Objects.requireNonNull(mesh, "mesh");
+    this.duration = mesh.telemetry().meter().histogramBuilder("http.server.request.duration")
+        .setUnit("s")
+        .setDescription("Duration of HTTP server requests.")
+        .setExplicitBucketBoundariesAdvice(DURATION_BUCKETS)
+        .build();
   }
 
   @Override
@@ -49,9 +76,54 @@ public final class MeshServerFilter implements Filter {
       chain.doFilter(request, response);
       return;
     }
+    long start = System.nanoTime();
+    Throwable failure = null;
     Context context = mesh.telemetry().propagator().extract(Context.current(), http, HEADERS);
     try (Scope ignored = context.makeCurrent()) {
       chain.doFilter(request, response);
+    } catch (IOException | ServletException | RuntimeException | Error e) {
+      failure = e;
+      throw e;
+    } finally {
+      if (failure == null && http.isAsyncStarted()) {
+        http.getAsyncContext().addListener(new AsyncListener() {
+          @Override
+          public void onComplete(AsyncEvent event) {
+            record(http, response, start, null);
+          }
+
+          @Override
+          public void onTimeout(AsyncEvent event) {}
+
+          @Override
+          public void onError(AsyncEvent event) {}
+
+          @Override
+          public void onStartAsync(AsyncEvent event) {}
+        });
+      } else {
+        record(http, response, start, failure);
+      }
     }
+  }
+
+  private void record(HttpServletRequest request, ServletResponse response, long start, Throwable failure) {
+    double seconds = (System.nanoTime() - start) / 1e9;
+    String method = request.getMethod();
+    AttributesBuilder a = Attributes.builder()
+        .put(METHOD, KNOWN_METHODS.contains(method) ? method : "_OTHER")
+        .put(SCHEME, request.getScheme());
+    int status = response instanceof HttpServletResponse r ? r.getStatus() : 0;
+    if (failure != null) {
+      // The container answers 500 for what the chain throws, unless an error status was set first.
+      status = status >= 400 ? status : 500;
+      a.put(ERROR_TYPE, failure.getClass().getName());
+    } else if (status >= 500) {
+      a.put(ERROR_TYPE, Integer.toString(status));
+    }
+    if (status > 0) {
+      a.put(STATUS, status);
+    }
+    duration.record(seconds, a.build());
   }
 }
