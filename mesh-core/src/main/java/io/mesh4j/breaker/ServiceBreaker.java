@@ -152,6 +152,11 @@ public final class ServiceBreaker {
           + policy.halfOpenCalls() + " trial call(s) are in flight and decide whether it closes; other calls fail"
           + " fast until then");
     }
+    if (state == State.CLOSED) {
+      // Refused while half-open, then the trial calls closed it before this message was built.
+      return new CircuitOpenException(service, State.HALF_OPEN, Duration.ZERO, "circuit breaker was HALF_OPEN with"
+          + " its " + policy.halfOpenCalls() + " trial call(s) in flight (it has closed since); retry now");
+    }
     long left = policy.openDuration().toNanos(); // the bound, if this thread has not seen it open yet
     String why = "";
     if (o.state() == State.OPEN) {
