@@ -76,8 +76,12 @@ class EjectionIT {
     int deadPort = dead.port();
     dead.close(); // nothing listens on deadPort now: connections are refused
 
+    // Round robin, so the dead endpoint is certain to get its turns: P2C peak-EWMA may never pick it
+    // at all once the live endpoints' measured latency is below its untried seed (which is the
+    // balancer working, but then there is no ejection to test). 2 s: long enough that a loaded machine
+    // cannot readmit it mid-loop.
     Mesh mesh = mesh(List.of(a.endpoint(), b.endpoint(), Endpoint.of("127.0.0.1", deadPort)),
-        Duration.ofSeconds(2)); // long enough that a loaded machine cannot readmit it mid-loop
+        Duration.ofSeconds(2), BalancerAlgorithm.ROUND_ROBIN);
     OkHttpClient client = MeshOkHttp.client(mesh, new OkHttpClient());
     for (int i = 0; i < 60; i++) {
       assertThat(get(client)).startsWith("200 "); // refused connections move to another endpoint
