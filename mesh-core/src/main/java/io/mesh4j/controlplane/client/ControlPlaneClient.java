@@ -71,7 +71,8 @@ import java.util.logging.Logger;
 public final class ControlPlaneClient implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(ControlPlaneClient.class.getName());
   private static final ObjectMapper JSON = new ObjectMapper();
-  static final String SERVICE_NAME = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
+  /** Compiled once: {@code handles} runs on the request path (until the service's runtime exists). */
+  static final java.util.regex.Pattern SERVICE_NAME = java.util.regex.Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
 
   private final URI base;
   private final String token;
@@ -150,7 +151,7 @@ public final class ControlPlaneClient implements AutoCloseable {
     @Override
     public boolean handles(String service) {
       return known.containsKey(service)
-          || (service.indexOf('.') < 0 && !service.equals("localhost") && service.matches(SERVICE_NAME));
+          || (service.indexOf('.') < 0 && !service.equals("localhost") && SERVICE_NAME.matcher(service).matches());
     }
 
     @Override
