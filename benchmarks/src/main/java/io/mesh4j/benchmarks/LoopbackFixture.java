@@ -42,25 +42,8 @@ final class LoopbackFixture implements AutoCloseable {
   LoopbackFixture() throws IOException {
     // Without TCP_NODELAY on the server's sockets, Nagle + delayed ACK add ~40 ms per exchange
     // (headers and body are written separately). Read once when the server classes load: set first.
-    System.setProperty("sun.net.httpserver.nodelay", "true");
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    server.createContext("/ping", exchange -> {
-      try (exchange) {
-        exchange.getRequestBody().readAllBytes();
-        exchange.getResponseHeaders().set("Content-Type", "text/plain");
-        exchange.sendResponseHeaders(200, BODY.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-          out.write(BODY);
-        }
-      }
-    });
-    serverThreads = Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "bench-server");
-      t.setDaemon(true);
-      return t;
-    });
-    server.setExecutor(serverThreads);
-    server.start();
+    server = startServer("/ping", "text/plain", BODY);
+    serverThreads = (ExecutorService) server.getExecutor();
     int port = server.getAddress().getPort();
 
     // No OpenTelemetry SDK: the no-op API, as for an application using neither tracing nor metrics.
@@ -77,6 +60,34 @@ final class LoopbackFixture implements AutoCloseable {
     check(bareClient, bareRequest);
     check(meshClient, meshRequest);
     check(meshClient, bareRequest);
+  }
+
+  /**
+   * A JDK HTTP server on 127.0.0.1 answering every request under {@code path} with {@code body}, on two
+   * daemon threads (its executor, an {@link ExecutorService}: shut it down after {@code stop}).
+   */
+  static HttpServer startServer(String path, String contentType, byte[] body) throws IOException {
+    // Without TCP_NODELAY on the server's sockets, Nagle + delayed ACK add ~40 ms per exchange
+    // (headers and body are written separately). Read once when the server classes load: set first.
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+    HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext(path, exchange -> {
+      try (exchange) {
+        exchange.getRequestBody().readAllBytes();
+        exchange.getResponseHeaders().set("Content-Type", contentType);
+        exchange.sendResponseHeaders(200, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+          out.write(body);
+        }
+      }
+    });
+    server.setExecutor(Executors.newFixedThreadPool(2, r -> {
+      Thread t = new Thread(r, "bench-server");
+      t.setDaemon(true);
+      return t;
+    }));
+    server.start();
+    return server;
   }
 
   /** Executes {@code request}, reads the body fully and closes the response. */

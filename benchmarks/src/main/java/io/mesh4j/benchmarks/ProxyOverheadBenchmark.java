@@ -15,13 +15,9 @@ import io.mesh4j.http.client.MeshClients;
 import io.mesh4j.http.client.Path;
 import io.opentelemetry.api.OpenTelemetry;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -103,25 +99,8 @@ public class ProxyOverheadBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() throws IOException {
-    System.setProperty("sun.net.httpserver.nodelay", "true");
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    server.createContext("/items/", exchange -> {
-      try (exchange) {
-        exchange.getRequestBody().readAllBytes();
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(200, JSON.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-          out.write(JSON);
-        }
-      }
-    });
-    serverThreads = Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "bench-server");
-      t.setDaemon(true);
-      return t;
-    });
-    server.setExecutor(serverThreads);
-    server.start();
+    server = LoopbackFixture.startServer("/items/", "application/json", JSON);
+    serverThreads = (ExecutorService) server.getExecutor();
 
     mesh = Mesh.builder()
         .discovery(StaticDiscovery.of(SERVICE, List.of(Endpoint.of("127.0.0.1", server.getAddress().getPort()))))
