@@ -9,6 +9,7 @@ import io.mesh4j.balance.RecentLatencies;
 import io.mesh4j.balance.RandomSource;
 import io.mesh4j.discovery.Endpoint;
 import io.mesh4j.discovery.EndpointSet;
+import io.mesh4j.discovery.Subscription;
 import io.mesh4j.policy.OutlierPolicy;
 import io.mesh4j.policy.RetryPolicy;
 import io.mesh4j.policy.Route;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
@@ -58,6 +60,8 @@ public final class ServiceRuntime {
   private final RecentLatencies latencies;
   /** The retry budget and backoff of the policy in force; replaced (budget reset) when the section changes. */
   private volatile Retries retries;
+  /** Told after the endpoint set or the policy changed; copy-on-write because changes are rare. */
+  private final List<Runnable> changeListeners = new CopyOnWriteArrayList<>();
 
   /**
    * What the retry layer needs, built from one {@link RetryPolicy}.
@@ -393,6 +397,7 @@ public final class ServiceRuntime {
     } finally {
       lock.unlock();
     }
+    fireChanged();
   }
 
   /** Policy listener: swaps the policy in; a new balancer only when the balancer section changed. */
@@ -412,6 +417,32 @@ public final class ServiceRuntime {
       publish(policy, vp.revision(), s.endpointsRevision, balancer, s.endpoints());
     } finally {
       lock.unlock();
+    }
+    fireChanged();
+  }
+
+  /**
+   * Registers {@code listener} to run after each change of this service's endpoint set or policy (not
+   * on ejection or readmission, which the picks already reflect). It runs on the thread that applied
+   * the change (a discovery or control-plane thread), outside any lock, so it may read {@link #endpoints()},
+   * {@link #policy()} and {@link #policyRevision()}; it must not block. A listener that throws is
+   * reported to the event log and kept.
+   *
+   * @return closing it removes the listener
+   */
+  public Subscription onChange(Runnable listener) {
+    java.util.Objects.requireNonNull(listener, "listener");
+    changeListeners.add(listener);
+    return () -> changeListeners.remove(listener);
+  }
+
+  private void fireChanged() {
+    for (Runnable l : changeListeners) {
+      try {
+        l.run();
+      } catch (RuntimeException e) {
+        eventLog.accept("service '" + name + "': change listener failed: " + e);
+      }
     }
   }
 
