@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -66,8 +67,25 @@ public final class ShopDemo {
     }
   }
 
-  /** One step's outcome: what was expected, what was measured, whether it held. */
-  public record StepResult(String step, String expected, String measured, boolean passed) {}
+  /**
+   * One step's outcome: what was expected, what was measured (as text, and as named figures for tests),
+   * whether it held.
+   */
+  public record StepResult(String step, String expected, String measured, boolean passed,
+      Map<String, Double> figures) {
+    public StepResult {
+      figures = Map.copyOf(figures);
+    }
+
+    /** A measured figure, e.g. {@code "share"}. */
+    public double figure(String name) {
+      Double v = figures.get(name);
+      if (v == null) {
+        throw new IllegalArgumentException("step '" + step + "' has no figure '" + name + "' " + figures.keySet());
+      }
+      return v;
+    }
+  }
 
   /** Every step's outcome. */
   public record Summary(List<StepResult> steps, Duration took) {

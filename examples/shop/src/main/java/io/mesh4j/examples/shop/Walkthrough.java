@@ -163,7 +163,7 @@ final class Walkthrough {
     record("1 steering", "product-2 share of first attempts < 20% (fair share 33%)",
         String.format(Locale.ROOT, "%.1f%% of %d (p50 %.1f ms vs product-1 %.1f ms); %d hedges sent", 100 * share,
             m.serviceRequests("product", true), slow.p50Millis(), fast.p50Millis(), m.hedges("product")),
-        share < 0.20);
+        share < 0.20, Map.of("share", share, "hedges", (double) m.hedges("product")));
     rollback("product", baselineRevision, "hedging off again");
   }
 
@@ -183,7 +183,8 @@ final class Walkthrough {
             v2, 100 * tolerance, revision),
         String.format(Locale.ROOT, "%.1f%% of %d calls%s", 100 * share, m.serviceRequests("product", true),
             spread ? "" : " (policy did not reach every caller)"),
-        spread && Math.abs(share - v2 / 100.0) <= tolerance);
+        spread && Math.abs(share - v2 / 100.0) <= tolerance,
+        Map.of("share", share, "calls", (double) m.serviceRequests("product", true), "spread", spread ? 1.0 : 0.0));
     if (v2 == 50) {
       rollback("product", baselineRevision, "canary over");
     }
@@ -206,7 +207,9 @@ final class Walkthrough {
     record("3 fault 20% aborts", "0 failed calls; retries > 0 and within budget",
         String.format(Locale.ROOT, "%d failed of %d calls; %d retries for %d charges (budget allows ~%.0f)",
             m.loadFailures(), m.loadCalls(), retries, charges, allowance),
-        spread && m.loadFailures() == 0 && retries > 0 && retries <= allowance);
+        spread && m.loadFailures() == 0 && retries > 0 && retries <= allowance,
+        Map.of("failed", (double) m.loadFailures(), "calls", (double) m.loadCalls(), "retries", (double) retries,
+            "allowance", allowance));
     rollback("payment", baselineRevision, "fault removed");
   }
 
@@ -228,7 +231,9 @@ final class Walkthrough {
         String.format(Locale.ROOT, "%s after %.1f s; %d failed of %d calls (product: %d retries, %d hedges)",
             ejected ? "ejected by " + callers.size() + "/" + callers.size() : "NOT ejected", ejectSeconds,
             m.loadFailures(), m.loadCalls(), m.retries("product"), m.hedges("product")),
-        ejected && m.loadFailures() == 0 && m.loadCalls() > 0);
+        ejected && m.loadFailures() == 0 && m.loadCalls() > 0,
+        Map.of("ejected", ejected ? 1.0 : 0.0, "secondsToEject", ejectSeconds, "failed", (double) m.loadFailures(),
+            "calls", (double) m.loadCalls()));
     victim.close(); // the rest of the process goes: its registration is removed
     view.announce("   " + victimName + " shut down and deregistered");
   }
@@ -249,7 +254,10 @@ final class Walkthrough {
             disconnected ? "all " + callers.size() + " meshes disconnected" : "some meshes still connected",
             m.loadFailures(), m.loadCalls(), m.serviceRequests("order", false), m.serviceRequests("product", false),
             m.serviceRequests("payment", false)),
-        disconnected && allServing && m.loadFailures() == 0);
+        disconnected && allServing && m.loadFailures() == 0,
+        Map.of("disconnected", disconnected ? 1.0 : 0.0, "failed", (double) m.loadFailures(),
+            "calls", (double) m.loadCalls(), "productServed", (double) m.serviceRequests("product", false),
+            "paymentServed", (double) m.serviceRequests("payment", false)));
     controlPlane.restart();
     view.announce("   control plane started again on " + controlPlane.uri() + "; meshes reconnect with backoff");
   }
@@ -275,8 +283,8 @@ final class Walkthrough {
     view.announce("    " + description);
   }
 
-  private void record(String step, String expected, String measured, boolean passed) {
-    ShopDemo.StepResult r = new ShopDemo.StepResult(step, expected, measured, passed);
+  private void record(String step, String expected, String measured, boolean passed, Map<String, Double> figures) {
+    ShopDemo.StepResult r = new ShopDemo.StepResult(step, expected, measured, passed, figures);
     results.add(r);
     view.announce("    " + (passed ? "PASS" : "FAIL") + "  " + measured);
   }
