@@ -1,6 +1,9 @@
 package io.mesh4j.examples.shop;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -119,15 +122,17 @@ public final class ShopDemo {
         Thread.currentThread().interrupt();
       }
     }, "shop-demo-shutdown"));
+    // The process's own stdout: under `mvn exec:java`, System.out is Maven's, which strips ANSI codes.
+    PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
     Summary summary;
     try {
-      summary = run(options, System.out, stop);
+      summary = run(options, out, stop);
     } finally {
       stopped.countDown();
     }
-    System.out.println();
-    System.out.println(summaryTable(summary.steps()));
-    System.out.printf(Locale.ROOT, "%s in %d s%n", summary.passed() ? "ALL STEPS PASSED" : "SOME STEPS FAILED",
+    out.println();
+    out.println(summaryTable(summary.steps()));
+    out.printf(Locale.ROOT, "%s in %d s%n", summary.passed() ? "ALL STEPS PASSED" : "SOME STEPS FAILED",
         summary.took().toSeconds());
     System.exit(summary.passed() ? 0 : 1);
   }
