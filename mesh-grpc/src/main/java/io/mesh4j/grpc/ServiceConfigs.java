@@ -23,10 +23,13 @@ import java.util.TreeSet;
  */
 public final class ServiceConfigs {
   /**
-   * gRPC's canonical mapping of HTTP statuses to status codes (google.rpc.Code's HTTP equivalents), for
-   * the statuses a retry policy may name. 429/502/503/504 all mean "try elsewhere or later", which gRPC
-   * calls UNAVAILABLE (as in gRPC's own http-grpc-status-mapping); the others have no gRPC code worth
-   * retrying and are left out.
+   * The gRPC codes the HTTP statuses of {@code retries.retryOn} stand for. 429/502/503/504 all mean "try
+   * elsewhere or later", which gRPC calls UNAVAILABLE (gRPC's own HTTP-to-gRPC status mapping); 500, 409
+   * and 499 are the HTTP equivalents google.rpc.Code gives INTERNAL, ABORTED and CANCELLED. 499 ("client
+   * closed request") is how a policy opts in to retrying a stream the <em>server</em> reset with
+   * RST_STREAM(CANCEL) — what a server shut down with calls in flight does (Envoy's {@code cancelled}
+   * retry-on); a call the caller cancelled is never retried by gRPC. Other statuses have no gRPC code
+   * worth retrying and are left out.
    */
   private static final Map<Integer, String> RETRYABLE_HTTP_TO_GRPC = Map.of(
       429, "UNAVAILABLE",
@@ -34,7 +37,8 @@ public final class ServiceConfigs {
       503, "UNAVAILABLE",
       504, "UNAVAILABLE",
       500, "INTERNAL",
-      409, "ABORTED");
+      409, "ABORTED",
+      499, "CANCELLED");
 
   /** gRPC's bound on retryThrottling.maxTokens. */
   private static final int MAX_TOKENS_LIMIT = 1000;

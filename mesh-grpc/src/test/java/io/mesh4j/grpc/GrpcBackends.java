@@ -32,6 +32,7 @@ final class GrpcBackends implements AutoCloseable {
   final class Backend {
     final String id;
     final Server server;
+    final int port;
     final AtomicInteger calls = new AtomicInteger();
     volatile long delayMillis;
     volatile Status failWith;
@@ -68,10 +69,11 @@ final class GrpcBackends implements AutoCloseable {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+      this.port = server.getPort();
     }
 
     Endpoint endpoint() {
-      return Endpoint.of("127.0.0.1", server.getPort()).withLabels(labels);
+      return Endpoint.of("127.0.0.1", port).withLabels(labels);
     }
 
     /** Kills the server: closes its port and every connection, failing calls in flight. */
@@ -81,7 +83,7 @@ final class GrpcBackends implements AutoCloseable {
 
     @Override
     public String toString() {
-      return id + "@" + server.getPort();
+      return id + "@" + port;
     }
   }
 

@@ -152,7 +152,7 @@ class MeshGrpcIT {
       assertThat(trace.algorithm()).isEqualTo("p2c-peak-ewma");
       assertThat(trace.chosen()).isNotNull();
       int port = trace.chosen().endpoint().port();
-      assertThat(backends.get(server.equals("b0") ? 0 : 1).server.getPort()).isEqualTo(port);
+      assertThat(backends.get(server.equals("b0") ? 0 : 1).port).isEqualTo(port);
     }
   }
 
