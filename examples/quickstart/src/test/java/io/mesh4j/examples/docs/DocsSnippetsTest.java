@@ -31,6 +31,10 @@ import org.junit.jupiter.api.Test;
  *       whitespace, leading and trailing blank lines, the common indentation and marker lines of other
  *       regions nested inside are ignored. The sources are compiled and run by the build (tests or
  *       examples), so the documentation shows code that works.</li>
+ *   <li>{@code <!-- include: path/to/Other.md#name -->}, Markdown, then {@code <!-- end-include -->}: the
+ *       Markdown in between (a table, say) must equal the region of the other Markdown file between
+ *       {@code <!-- region: name -->} and {@code <!-- end-region -->}. One copy of each published number,
+ *       shown in two places.</li>
  *   <li>{@code <!-- policy-example -->} then a {@code json} block: {@link PolicyCodec#fromJson} accepts it.</li>
  *   <li>{@code <!-- policy-default -->} then a {@code json} block: it parses to exactly
  *       {@link ServicePolicy#DEFAULT}.</li>
@@ -46,8 +50,11 @@ import org.junit.jupiter.api.Test;
  */
 class DocsSnippetsTest {
   private static final Pattern MARKER = Pattern.compile("^\\s*<!--\\s*([a-z-]+)(?::\\s*(\\S+))?\\s*-->\\s*$");
-  private static final Pattern REGION_START = Pattern.compile("^\\s*(?://|#|<!--)\\s*snippet:([A-Za-z0-9._-]+)\\b.*$");
-  private static final Pattern REGION_END = Pattern.compile("^\\s*(?://|#|<!--)\\s*end-snippet\\b.*$");
+  private static final Pattern REGION_START =
+      Pattern.compile("^\\s*(?://\\s*snippet:|#\\s*snippet:|<!--\\s*region:\\s*)([A-Za-z0-9._-]+)\\b.*$");
+  private static final Pattern REGION_END =
+      Pattern.compile("^\\s*(?://\\s*end-snippet|#\\s*end-snippet|<!--\\s*end-region)\\b.*$");
+  private static final Pattern END_INCLUDE = Pattern.compile("^\\s*<!--\\s*end-include\\s*-->\\s*$");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private static Path root;
@@ -96,18 +103,20 @@ class DocsSnippetsTest {
       List<String> lines = Files.readAllLines(md, StandardCharsets.UTF_8);
       for (int i = 0; i < lines.size(); i++) {
         Matcher m = MARKER.matcher(lines.get(i));
-        if (!m.matches() || !m.group(1).equals("snippet")) {
+        if (!m.matches() || !(m.group(1).equals("snippet") || m.group(1).equals("include"))) {
           continue;
         }
         String where = root.relativize(md) + ":" + (i + 1);
         String ref = m.group(2);
         if (ref == null) {
-          failures.add(where + ": snippet marker without a source (expected: <!-- snippet: path#name -->)");
+          failures.add(where + ": " + m.group(1) + " marker without a source (expected: <!-- "
+              + m.group(1) + ": path#name -->)");
           continue;
         }
-        Block block = blockAfter(lines, i);
+        Block block = m.group(1).equals("include") ? included(lines, i) : blockAfter(lines, i);
         if (block == null) {
-          failures.add(where + ": snippet " + ref + " is not followed by a fenced code block");
+          failures.add(where + ": " + m.group(1) + " " + ref + (m.group(1).equals("include")
+              ? " has no <!-- end-include --> line" : " is not followed by a fenced code block"));
           continue;
         }
         String expected;
@@ -312,6 +321,18 @@ class DocsSnippetsTest {
     return null;
   }
 
+  /** The Markdown between an include marker at {@code at} and its end-include line, or null. */
+  private static Block included(List<String> lines, int at) {
+    List<String> body = new ArrayList<>();
+    for (int j = at + 1; j < lines.size(); j++) {
+      if (END_INCLUDE.matcher(lines.get(j)).matches()) {
+        return new Block("markdown", body, j);
+      }
+      body.add(lines.get(j));
+    }
+    return null;
+  }
+
   /** The next fenced block within a few lines of prose after {@code at}, or null. */
   private static Block nextBlock(List<String> lines, int at) {
     for (int i = at + 1; i < lines.size() && i <= at + 6; i++) {
@@ -354,8 +375,8 @@ class DocsSnippetsTest {
         out.add(line);
       }
     }
-    throw new IllegalArgumentException(out == null ? "no line '// snippet:" + name + "' in " + path
-        : "region " + name + " in " + path + " has no '// end-snippet'");
+    throw new IllegalArgumentException(out == null ? "no line '// snippet:" + name + "' (or '<!-- region: " + name
+        + " -->') in " + path : "region " + name + " in " + path + " has no end line");
   }
 
   /** Trailing whitespace, surrounding blank lines and the common indentation removed. */
