@@ -39,7 +39,8 @@ import java.util.function.Consumer;
  * balancer state through a volatile field and counts in-flight requests with atomics. A pick that reads a
  * state one change old returns a subchannel that just stopped being READY; gRPC then fails the stream
  * before anything is sent and re-picks (transparent retry), so the race costs a re-pick, never a call.
- * A pick allocates the stream tracer and nothing else unless a route or a trace listener asks for it.
+ * A pick allocates its PickResult and (when the stream starts) the stream tracer, nothing else unless a
+ * route or a trace listener asks for it.
  */
 final class MeshPicker extends SubchannelPicker {
   private final ServiceRuntime runtime;
