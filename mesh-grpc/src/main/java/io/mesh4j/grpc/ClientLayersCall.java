@@ -281,7 +281,13 @@ final class ClientLayersCall<Q, R> extends ClientCall<Q, R> implements Consumer<
 
   /** Creates and starts the real call if the call is still in state {@code expected}, then replays. */
   private void startDelegate(CallOptions opts, Metadata headers, int expected) {
-    ClientCall<Q, R> call = next.newCall(method, opts);
+    ClientCall<Q, R> call;
+    try {
+      call = next.newCall(method, opts);
+    } catch (RuntimeException | Error e) {
+      failedToStart(e, expected);
+      return;
+    }
     Status cancelled;
     synchronized (this) {
       cancelled = cancelledWhileNew;
@@ -302,10 +308,34 @@ final class ClientLayersCall<Q, R> extends ClientCall<Q, R> implements Consumer<
     try (Scope ignored = context == Context.current() ? null : context.makeCurrent()) {
       call.start(new Forwarder(), headers);
     } catch (RuntimeException | Error e) {
-      finish(Status.fromThrowable(e), false);
-      throw e;
+      synchronized (this) {
+        state = CLOSED;
+        passThrough = false;
+      }
+      failedToStart(e, expected);
+      return;
     }
     drain();
+  }
+
+  /**
+   * Creating or starting the real call threw: releases what the call holds. Thrown from start() it is
+   * rethrown to the application; on the fault timer, the application's listener is told instead.
+   */
+  private void failedToStart(Throwable e, int from) {
+    Status status = Status.fromThrowable(e);
+    synchronized (this) {
+      state = CLOSED;
+    }
+    if (from == DELAYING) {
+      finishAndTell(status, false, new Metadata());
+      return;
+    }
+    finish(status, false);
+    if (e instanceof RuntimeException r) {
+      throw r;
+    }
+    throw (Error) e;
   }
 
   /** Replays what was sent while the real call did not exist, then lets operations pass straight through. */

@@ -62,6 +62,7 @@ class GrpcDeadlineChainIT {
   private final AtomicReference<Long> bInheritedMillis = new AtomicReference<>();
   private final CompletableFuture<Throwable> bOutcome = new CompletableFuture<>();
   private volatile CountDownLatch holdB = new CountDownLatch(0);
+  private final CountDownLatch bEntered = new CountDownLatch(1);
   private OpenTelemetrySdk otel;
   private HttpServer a;
   private HttpServer c;
@@ -93,6 +94,7 @@ class GrpcDeadlineChainIT {
     bService = new IcptFixtures.CountingService((req, resp) -> {
       Deadline inherited = Deadline.current();
       bInheritedMillis.set(inherited == null ? -1 : inherited.remaining().toMillis());
+      bEntered.countDown();
       holdB.await(10, TimeUnit.SECONDS);
       try (Response r = clientB.newCall(new Request.Builder().url("http://c/work").build()).execute()) {
         bOutcome.complete(null);
@@ -198,17 +200,18 @@ class GrpcDeadlineChainIT {
   }
 
   @Test
-  void aTinyBudgetFailsFastAndBsLateCallNeverReachesC() throws Exception {
+  void aShortBudgetFailsFastAndBsLateCallNeverReachesC() throws Exception {
     // Connect first, so that connection setup does not eat the small budget before anything is sent.
     Awaitility.await().atMost(Duration.ofSeconds(10))
         .until(() -> channelAtoB.getState(true) == ConnectivityState.READY);
     holdB = new CountDownLatch(1); // B is "slow": it holds the call until the test lets it go
     long started = System.nanoTime();
-    try (Response r = callA(150, Context.root())) {
+    try (Response r = callA(1_000, Context.root())) {
       assertThat(r.code()).isEqualTo(504);
       assertThat(r.body().string()).startsWith("DEADLINE_EXCEEDED");
     }
     assertThat((System.nanoTime() - started) / 1_000_000).as("A gave up at its budget").isLessThan(5_000);
+    assertThat(bEntered.await(5, TimeUnit.SECONDS)).as("the call reached B's handler").isTrue();
     holdB.countDown();
     // B's own call to C found the inherited deadline already passed and sent nothing.
     Throwable bFailure = bOutcome.get(5, TimeUnit.SECONDS);
