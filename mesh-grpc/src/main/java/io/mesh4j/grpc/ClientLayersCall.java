@@ -219,14 +219,18 @@ final class ClientLayersCall<Q, R> extends ClientCall<Q, R> implements Consumer<
       opts = opts.withOption(MeshCallOptions.PICK_LISTENER, this);
     }
 
-    // 5. Faults.
+    // 5. Faults. Aborts: here once per call on a channel of the application's own; on a mesh channel
+    // the load balancer's picker injects them per attempt (below gRPC's retries, as on HTTP).
     FaultPolicy faults = policy.faults();
+    if (owner.abortsPerCall) {
+      opts = opts.withOption(MeshCallOptions.ABORTS_INJECTED, Boolean.TRUE);
+    }
     boolean delay = false;
     boolean abort = false;
     if (faults.active()) {
       RandomSource random = runtime.random();
       delay = !faults.delay().isZero() && ClientFaults.draw(faults.delayPercent(), random);
-      abort = ClientFaults.draw(faults.abortPercent(), random);
+      abort = owner.abortsPerCall && ClientFaults.draw(faults.abortPercent(), random);
       if (delay) {
         faultEvent("delay " + faults.delay().toMillis() + "ms");
       }

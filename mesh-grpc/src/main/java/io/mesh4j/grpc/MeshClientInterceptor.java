@@ -91,8 +91,23 @@ public final class MeshClientInterceptor implements ClientInterceptor {
   /** The last channel authority seen, parsed for server.address / server.port; racy by design. */
   private volatile Authority authority;
 
-  /** Layers for calls to {@code service} through {@code mesh}. */
+  /**
+   * Whether this interceptor injects the policy's aborts (once per call). False on mesh channels, whose
+   * load balancer injects them per attempt so that gRPC's retries can absorb them.
+   */
+  final boolean abortsPerCall;
+
+  /**
+   * Layers for calls to {@code service} through {@code mesh}, on a channel of your own (one that does not
+   * use the mesh load balancer): fault aborts are injected here, once per call. For a {@code mesh:///}
+   * channel use {@link MeshGrpc#interceptor} (which {@link MeshGrpc#channelBuilder} installs).
+   */
   public MeshClientInterceptor(Mesh mesh, String service) {
+    this(mesh, service, true);
+  }
+
+  MeshClientInterceptor(Mesh mesh, String service, boolean abortsPerCall) {
+    this.abortsPerCall = abortsPerCall;
     this.mesh = Objects.requireNonNull(mesh, "mesh");
     this.service = Objects.requireNonNull(service, "service");
     this.telemetry = mesh.telemetry();

@@ -84,7 +84,17 @@ public final class MeshGrpc {
         // The policy allows up to 10 attempts and 5 hedges; gRPC caps both at 5 unless raised here.
         .maxRetryAttempts(10)
         .maxHedgedAttempts(5)
-        .intercept(new MeshClientInterceptor(mesh, service));
+        .intercept(interceptor(mesh, service));
+  }
+
+  /**
+   * The mesh's client layers for a {@code mesh:///service} channel built by hand (for example with
+   * {@code ManagedChannelBuilder.forTarget("mesh:///orders")} after {@link #registerDefault}): tracing,
+   * deadline, limits, circuit breaker and fault delays, leaving fault aborts to the mesh load balancer,
+   * which injects them per attempt so that the service config's retries absorb them.
+   */
+  public static MeshClientInterceptor interceptor(Mesh mesh, String service) {
+    return new MeshClientInterceptor(mesh, service, false);
   }
 
   /**

@@ -13,6 +13,7 @@ import io.mesh4j.ServiceRuntime;
 import io.mesh4j.balance.EndpointStats;
 import io.mesh4j.balance.PickTrace;
 import io.mesh4j.grpc.MeshLoadBalancer.SubchannelEntry;
+import io.mesh4j.policy.FaultPolicy;
 import io.mesh4j.policy.Route;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -78,6 +79,10 @@ final class MeshPicker extends SubchannelPicker {
       route = runtime.route("POST", "/" + args.getMethodDescriptor().getFullMethodName(),
           name -> header(headers, name));
     }
+    PickResult aborted = abortIfDrawn(args, route);
+    if (aborted != null) {
+      return aborted;
+    }
     EndpointStats chosen;
     try {
       chosen = runtime.pick(route, null, trace);
@@ -102,6 +107,27 @@ final class MeshPicker extends SubchannelPicker {
       listener.accept(trace);
     }
     return PickResult.withSubchannel(entry.subchannel, tracerFactory(chosen));
+  }
+
+  /**
+   * Fault injection, per attempt: the policy's (or the route's) abort percentage, drawn with the mesh's
+   * seedable random. An aborted attempt fails before any endpoint is chosen (so it counts against no
+   * endpoint's health, as on HTTP) with the mapped status; gRPC's retry policy treats it like any
+   * answer with that status, so UNAVAILABLE aborts are retried within the attempts and throttling.
+   */
+  private PickResult abortIfDrawn(PickSubchannelArgs args, long route) {
+    FaultPolicy faults = runtime.policy().faults();
+    if (route != ServiceRuntime.NO_ROUTE) {
+      Route r = runtime.routeOf(route);
+      if (r != null && r.faults() != null) {
+        faults = r.faults();
+      }
+    }
+    if (faults.abortPercent() <= 0 || args.getCallOptions().getOption(MeshCallOptions.ABORTS_INJECTED)
+        || !ClientFaults.draw(faults.abortPercent(), runtime.random())) {
+      return null;
+    }
+    return PickResult.withError(ClientFaults.abortStatus(runtime.name(), faults.abortStatus()));
   }
 
   private SubchannelEntry ready(EndpointStats stats) {
