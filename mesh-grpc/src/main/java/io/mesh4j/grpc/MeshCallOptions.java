@@ -14,5 +14,13 @@ public final class MeshCallOptions {
    */
   public static final CallOptions.Key<Consumer<PickTrace>> PICK_LISTENER = CallOptions.Key.create("mesh4j.pickListener");
 
+  /**
+   * Set (to {@code TRUE}) by a {@link MeshClientInterceptor} that injected the policy's aborts itself,
+   * once per call; the mesh load balancer's picker then injects none. Absent, the picker injects aborts
+   * per attempt, below gRPC's retries, as the HTTP stack does — the interceptor installed by
+   * {@link MeshGrpc#channelBuilder} leaves it absent.
+   */
+  public static final CallOptions.Key<Boolean> ABORTS_INJECTED = CallOptions.Key.createWithDefault("mesh4j.abortsInjected", false);
+
   private MeshCallOptions() {}
 }

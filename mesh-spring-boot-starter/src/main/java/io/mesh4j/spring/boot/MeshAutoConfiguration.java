@@ -151,6 +151,16 @@ public class MeshAutoConfiguration {
   }
 
   /** Inbound: the caller's deadline and trace context become current while a request is handled. */
+  /** {@code mesh.grpc.channels}: only when mesh-grpc and grpc-java are on the class path. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = {"io.mesh4j.grpc.MeshGrpc", "io.grpc.ManagedChannel"})
+  static class GrpcConfiguration {
+    @Bean
+    static MeshGrpcChannels meshGrpcChannels(Environment environment) {
+      return new MeshGrpcChannels(environment);
+    }
+  }
+
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
   @ConditionalOnClass({Filter.class, FilterRegistrationBean.class})

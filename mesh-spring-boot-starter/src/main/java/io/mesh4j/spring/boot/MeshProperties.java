@@ -36,6 +36,9 @@ public class MeshProperties {
    */
   private Map<String, Service> services = new LinkedHashMap<>();
 
+  /** gRPC: mesh channels made as beans (needs mesh-grpc and a gRPC transport on the class path). */
+  private final Grpc grpc = new Grpc();
+
   public String getServiceName() {
     return serviceName;
   }
@@ -58,6 +61,10 @@ public class MeshProperties {
 
   public Registration getRegistration() {
     return registration;
+  }
+
+  public Grpc getGrpc() {
+    return grpc;
   }
 
   public Map<String, Service> getServices() {
@@ -198,6 +205,23 @@ public class MeshProperties {
 
     public void setPolicy(String policy) {
       this.policy = policy;
+    }
+  }
+
+  /** {@code mesh.grpc.*}. */
+  public static class Grpc {
+    /**
+     * Services to make a mesh gRPC channel bean for, named {@code <service>GrpcChannel} in camel case
+     * ({@code payment} → {@code paymentGrpcChannel}); shut down with the context.
+     */
+    private List<String> channels = new ArrayList<>();
+
+    public List<String> getChannels() {
+      return channels;
+    }
+
+    public void setChannels(List<String> channels) {
+      this.channels = channels;
     }
   }
 }

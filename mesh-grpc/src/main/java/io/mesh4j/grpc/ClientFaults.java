@@ -1,0 +1,77 @@
+package io.mesh4j.grpc;
+
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.mesh4j.balance.RandomSource;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+
+/**
+ * Fault injection for gRPC calls: the draw (same resolution as the HTTP layer's, so one seeded
+ * {@link RandomSource} gives the same decisions), the mapping of the policy's HTTP {@code abortStatus}
+ * onto a gRPC status, and the timer that ends injected delays without holding the caller's thread.
+ */
+final class ClientFaults {
+  private static final long ONE_MILLION = 1_000_000;
+
+  /** Trailer set on a call the mesh aborted: {@code mesh-fault: abort}. */
+  static final Metadata.Key<String> FAULT_TRAILER = Metadata.Key.of("mesh-fault", Metadata.ASCII_STRING_MARSHALLER);
+
+  private ClientFaults() {}
+
+  /** Whether an event with probability {@code percent}/100 happens, at a resolution of 0.0001%. */
+  static boolean draw(double percent, RandomSource random) {
+    return percent > 0 && (percent >= 100 || random.nextLong(100 * ONE_MILLION) < (long) (percent * ONE_MILLION));
+  }
+
+  /**
+   * The gRPC code for an HTTP status, following the HTTP mapping of {@code google.rpc.Code} (the one
+   * gRPC-gateway and Google APIs use) rather than gRPC's own "HTTP status of a non-gRPC response"
+   * table, which turns almost everything into UNAVAILABLE or UNKNOWN and so would lose the difference
+   * between 429, 503 and 504 that a fault is meant to exercise.
+   */
+  static Status.Code codeFor(int httpStatus) {
+    return switch (httpStatus) {
+      case 400 -> Status.Code.INVALID_ARGUMENT;
+      case 401 -> Status.Code.UNAUTHENTICATED;
+      case 403 -> Status.Code.PERMISSION_DENIED;
+      case 404 -> Status.Code.NOT_FOUND;
+      case 408, 504 -> Status.Code.DEADLINE_EXCEEDED;
+      case 409 -> Status.Code.ABORTED;
+      case 412 -> Status.Code.FAILED_PRECONDITION;
+      case 416 -> Status.Code.OUT_OF_RANGE;
+      case 429 -> Status.Code.RESOURCE_EXHAUSTED;
+      case 499 -> Status.Code.CANCELLED;
+      case 500 -> Status.Code.INTERNAL;
+      case 501 -> Status.Code.UNIMPLEMENTED;
+      case 502, 503 -> Status.Code.UNAVAILABLE;
+      default -> httpStatus >= 400 && httpStatus < 500 ? Status.Code.FAILED_PRECONDITION
+          : httpStatus >= 500 ? Status.Code.INTERNAL : Status.Code.UNKNOWN;
+    };
+  }
+
+  /** The status an injected abort closes the call with. */
+  static Status abortStatus(String service, int httpStatus) {
+    return Status.fromCode(codeFor(httpStatus)).withDescription("service '" + service
+        + "': fault injected by mesh policy (faults.abort.status " + httpStatus + "); nothing was sent");
+  }
+
+  /** One daemon thread for every injected delay of the process; created on first use. */
+  static ScheduledExecutorService timer() {
+    return Timer.INSTANCE;
+  }
+
+  private static final class Timer {
+    static final ScheduledExecutorService INSTANCE = create();
+
+    private static ScheduledExecutorService create() {
+      ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
+        Thread t = new Thread(r, "mesh4j-grpc-fault-delay");
+        t.setDaemon(true);
+        return t;
+      });
+      e.setRemoveOnCancelPolicy(true); // a cancelled delay does not sit in the queue until it would have fired
+      return e;
+    }
+  }
+}

@@ -1,0 +1,80 @@
+package io.mesh4j.grpc;
+
+import io.grpc.ClientStreamTracer;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.mesh4j.Outcome;
+import io.mesh4j.ServiceRuntime;
+import io.mesh4j.balance.EndpointStats;
+
+/**
+ * Feeds one attempt (one gRPC stream on one subchannel) into its endpoint's statistics: in flight from
+ * the moment the stream is created on the subchannel's transport, then latency and {@link Outcome} when
+ * it closes. That is what drives peak-EWMA, least-request, outlier ejection and panic mode, shared with
+ * every other client of the service in the same mesh.
+ *
+ * <p>gRPC creates the tracer when the stream is created and calls {@link #streamClosed} exactly once
+ * for it, also when the stream fails before anything is sent; the guard below is belt and braces, so an
+ * endpoint's in-flight count can never be decremented twice.
+ */
+final class MeshStreamTracer extends ClientStreamTracer {
+  private final ServiceRuntime runtime;
+  private final EndpointStats endpoint;
+  private final long startNanos;
+  private boolean closed; // streamClosed runs once, on one thread
+
+  private MeshStreamTracer(ServiceRuntime runtime, EndpointStats endpoint) {
+    this.runtime = runtime;
+    this.endpoint = endpoint;
+    this.startNanos = runtime.onStart(endpoint);
+  }
+
+  @Override
+  public void streamClosed(Status status) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    runtime.onFinish(endpoint, startNanos, outcome(status.getCode()));
+  }
+
+  /**
+   * How an attempt's status says the endpoint did.
+   *
+   * <ul>
+   *   <li>CANCELLED: the caller gave up; nothing is learned ({@link Outcome#CANCELLED}).
+   *   <li>DEADLINE_EXCEEDED: the call's deadline cut the attempt short ({@link Outcome#TIMEOUT}): the
+   *       latency is recorded, so the balancer steers away from a slow endpoint, but it does not count
+   *       toward ejection — gRPC has no per-attempt timeout, so this deadline is the caller's, and a
+   *       short caller deadline says nothing about the endpoint's health (as for HTTP).
+   *   <li>UNAVAILABLE, INTERNAL, UNKNOWN, RESOURCE_EXHAUSTED: the endpoint or its connection failed
+   *       ({@link Outcome#FAILURE}, counts toward ejection), like HTTP 5xx and connection errors.
+   *   <li>everything else (OK, INVALID_ARGUMENT, NOT_FOUND, PERMISSION_DENIED, …): the application's
+   *       answer from a healthy endpoint ({@link Outcome#SUCCESS}), like HTTP 4xx.
+   * </ul>
+   */
+  static Outcome outcome(Status.Code code) {
+    return switch (code) {
+      case CANCELLED -> Outcome.CANCELLED;
+      case DEADLINE_EXCEEDED -> Outcome.TIMEOUT;
+      case UNAVAILABLE, INTERNAL, UNKNOWN, RESOURCE_EXHAUSTED -> Outcome.FAILURE;
+      default -> Outcome.SUCCESS;
+    };
+  }
+
+  /** Makes the tracer of each attempt on one endpoint; one per endpoint per picker, shared by picks. */
+  static final class Factory extends ClientStreamTracer.Factory {
+    private final ServiceRuntime runtime;
+    private final EndpointStats endpoint;
+
+    Factory(ServiceRuntime runtime, EndpointStats endpoint) {
+      this.runtime = runtime;
+      this.endpoint = endpoint;
+    }
+
+    @Override
+    public ClientStreamTracer newClientStreamTracer(StreamInfo info, Metadata headers) {
+      return new MeshStreamTracer(runtime, endpoint);
+    }
+  }
+}
