@@ -8,6 +8,7 @@ import io.mesh4j.examples.shop.common.Traffic;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -30,13 +31,15 @@ final class Cluster implements AutoCloseable {
 
   /** Starts the instances, a few at a time (each is a whole Spring Boot application). */
   static List<ShopInstance> startInstances(List<InstanceSpec> specs, Function<String, Class<?>> applicationOf,
-      EmbeddedControlPlane cp, Traffic traffic, DemoTelemetry telemetry, Path dataDir) throws Exception {
+      Function<InstanceSpec, Map<String, Object>> properties, EmbeddedControlPlane cp, Traffic traffic,
+      DemoTelemetry telemetry, Path dataDir) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(3);
     try {
       List<Future<ShopInstance>> started = new ArrayList<>();
       for (InstanceSpec spec : specs) {
         started.add(pool.submit(() ->
-            ShopInstance.start(spec, applicationOf.apply(spec.service()), cp, traffic, telemetry, dataDir)));
+            ShopInstance.start(spec, applicationOf.apply(spec.service()), properties.apply(spec), cp, traffic,
+                telemetry, dataDir)));
       }
       List<ShopInstance> list = new ArrayList<>();
       Exception failure = null;

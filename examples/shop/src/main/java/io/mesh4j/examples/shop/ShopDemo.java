@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
  *   --short     each step a few seconds (what CI runs)
  *   --forever   the walk-through, then keep running until Ctrl-C
  *   --plain     periodic lines instead of the redrawn table (automatic when stdout is not a terminal)
+ *   --payment=http  order calls payment over HTTP instead of gRPC
  *   --rate=N    load generator calls per second (default 50)
  * </pre>
  */
@@ -30,8 +31,11 @@ public final class ShopDemo {
 
   public enum Mode { SHORT, FULL, FOREVER }
 
-  /** How to run: mode, output style, load and its random seed. */
-  public record Options(Mode mode, boolean ansi, int rate, long seed) {
+  /** How order calls payment. */
+  public enum Transport { GRPC, HTTP }
+
+  /** How to run: mode, output style, payment's transport, load and its random seed. */
+  public record Options(Mode mode, boolean ansi, Transport payment, int rate, long seed) {
     public Options {
       if (rate < 1 || rate > 1000) {
         throw new IllegalArgumentException("rate: " + rate + " (expected: 1..1000)");
@@ -52,6 +56,7 @@ public final class ShopDemo {
       Mode mode = Mode.FULL;
       boolean ansi = System.console() != null && !"dumb".equals(System.getenv("TERM"));
       int rate = 50;
+      Transport payment = Transport.GRPC;
       for (String a : args) {
         if (a.equals("--short")) {
           mode = Mode.SHORT;
@@ -59,14 +64,16 @@ public final class ShopDemo {
           mode = Mode.FOREVER;
         } else if (a.equals("--plain")) {
           ansi = false;
+        } else if (a.equals("--payment=grpc") || a.equals("--payment=http")) {
+          payment = a.endsWith("grpc") ? Transport.GRPC : Transport.HTTP;
         } else if (a.startsWith("--rate=")) {
           rate = Integer.parseInt(a.substring("--rate=".length()));
         } else {
           throw new IllegalArgumentException("unknown argument: " + a
-              + " (expected: --short, --forever, --plain, --rate=N)");
+              + " (expected: --short, --forever, --plain, --payment=grpc|http, --rate=N)");
         }
       }
-      return new Options(mode, ansi, rate, 42);
+      return new Options(mode, ansi, payment, rate, 42);
     }
   }
 

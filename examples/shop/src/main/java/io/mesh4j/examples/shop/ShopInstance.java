@@ -33,8 +33,12 @@ final class ShopInstance implements AutoCloseable {
     this.context = context;
   }
 
-  static ShopInstance start(InstanceSpec spec, Class<?> application, EmbeddedControlPlane controlPlane,
-      Traffic traffic, DemoTelemetry telemetry, Path dataDir) throws IOException {
+  /**
+   * @param extra further properties; a {@code mesh.registration.port} among them is the port the
+   *     instance registers (payment's gRPC port) instead of its HTTP port
+   */
+  static ShopInstance start(InstanceSpec spec, Class<?> application, Map<String, Object> extra,
+      EmbeddedControlPlane controlPlane, Traffic traffic, DemoTelemetry telemetry, Path dataDir) throws IOException {
     int port = freePort();
     Map<String, Object> p = new LinkedHashMap<>();
     p.put("spring.application.name", spec.name());
@@ -52,6 +56,8 @@ final class ShopInstance implements AutoCloseable {
     p.put("mesh.registration.port", port); // server.port is known up front, so this is just explicit
     p.put("mesh.registration.ttl", "10s");
     spec.labels().forEach((k, v) -> p.put("mesh.registration.labels." + k, v));
+    p.putAll(extra);
+    int registered = Integer.parseInt(p.get("mesh.registration.port").toString());
 
     ConfigurableApplicationContext context = new SpringApplicationBuilder(application)
         .web(WebApplicationType.SERVLET)
@@ -67,7 +73,7 @@ final class ShopInstance implements AutoCloseable {
           ctx.getBeanFactory().registerSingleton("openTelemetry", telemetry.openTelemetry());
         })
         .run();
-    return new ShopInstance(spec, port, context);
+    return new ShopInstance(spec, registered, context);
   }
 
   InstanceSpec spec() {
@@ -78,7 +84,7 @@ final class ShopInstance implements AutoCloseable {
     return spec.name();
   }
 
-  /** {@code 127.0.0.1:PORT}, as the mesh names its endpoints. */
+  /** {@code 127.0.0.1:PORT} (the registered port), as the mesh names its endpoints. */
   String address() {
     return "127.0.0.1:" + port;
   }
@@ -112,7 +118,8 @@ final class ShopInstance implements AutoCloseable {
     context.close();
   }
 
-  private static int freePort() throws IOException {
+  /** A port free on loopback now (the instance binds it a moment later; good enough on one machine). */
+  static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }

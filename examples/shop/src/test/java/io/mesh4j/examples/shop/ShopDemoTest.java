@@ -14,12 +14,13 @@ import org.junit.jupiter.api.Test;
 /**
  * Runs the whole demo in its short mode — control plane, seven Spring Boot instances, load generator,
  * the five steps — and checks what each step claims, from the figures the demo measured. Bounded: the
- * walk-through takes about a minute; the test gives it four.
+ * walk-through takes about a minute; the test gives it four. Payment is on gRPC (the default): its
+ * instances register only their gRPC port, so every charge counted here went through the mesh channel.
  */
 class ShopDemoTest {
   @Test
   void shortWalkThroughShowsWhatItClaims() {
-    ShopDemo.Options options = new ShopDemo.Options(ShopDemo.Mode.SHORT, false, 50, 42);
+    ShopDemo.Options options = new ShopDemo.Options(ShopDemo.Mode.SHORT, false, ShopDemo.Transport.GRPC, 50, 42);
     ShopDemo.Summary summary = assertTimeoutPreemptively(Duration.ofMinutes(4),
         () -> ShopDemo.run(options, System.out, new CountDownLatch(0)));
     String table = ShopDemo.summaryTable(summary.steps());
@@ -65,7 +66,9 @@ class ShopDemoTest {
         .returns(ShopDemo.Mode.SHORT, ShopDemo.Options::mode).returns(false, ShopDemo.Options::ansi);
     assertThat(ShopDemo.Options.parse(new String[] {"--forever", "--rate=80"}))
         .returns(ShopDemo.Mode.FOREVER, ShopDemo.Options::mode).returns(80, ShopDemo.Options::rate);
-    assertThat(ShopDemo.Options.parse(new String[0]).mode()).isEqualTo(ShopDemo.Mode.FULL);
+    assertThat(ShopDemo.Options.parse(new String[0]))
+        .returns(ShopDemo.Mode.FULL, ShopDemo.Options::mode).returns(ShopDemo.Transport.GRPC, ShopDemo.Options::payment);
+    assertThat(ShopDemo.Options.parse(new String[] {"--payment=http"}).payment()).isEqualTo(ShopDemo.Transport.HTTP);
     assertThatThrownBy(() -> ShopDemo.Options.parse(new String[] {"--fast"}))
         .hasMessageContaining("unknown argument: --fast");
     assertThatThrownBy(() -> ShopDemo.Options.parse(new String[] {"--rate=0"}))

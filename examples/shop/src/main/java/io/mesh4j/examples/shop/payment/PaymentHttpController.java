@@ -28,9 +28,4 @@ class PaymentHttpController {
   String unavailable(Payments.Unavailable e) {
     return e.getMessage();
   }
-
-  /** The request and answer bodies, also the gRPC messages (as JSON). */
-  public record ChargeRequest(String idempotencyKey, long amountCents) {}
-
-  public record PaymentResult(String paymentId, String servedBy) {}
 }
