@@ -19,7 +19,8 @@ import java.util.stream.Collectors;
 /**
  * The live terminal view. On a terminal it redraws the whole table once a second (ANSI clear + home);
  * otherwise (CI logs, a pipe) it prints one compact line per service every few seconds. Per service: the
- * policy revision each caller runs, the breaker state, retries and hedges; per instance: request rate,
+ * policy revision each caller runs, the breaker state, retries and hedges as the mesh counted them, and
+ * the re-sent attempts the instances served; per instance: request rate,
  * share of the service's traffic, p50 / p99 and errors (as the instance measured them over the last 5 s),
  * and whether its callers have ejected it.
  */
@@ -100,9 +101,9 @@ final class LiveView implements AutoCloseable {
         .collect(Collectors.toMap(Traffic.Window::instance, w -> w));
     for (String service : SERVICES) {
       List<Cluster.Caller> callers = cluster.callersOf(service);
-      lines.add(String.format(Locale.ROOT, "%s  policy %s  breaker %s  retries %d  hedges %d", service,
-          revisions(callers, service), breakers(callers, service), retries.getOrDefault(service, 0L),
-          hedges.getOrDefault(service, 0L)));
+      lines.add(String.format(Locale.ROOT, "%s  policy %s  breaker %s  retries %d  hedges %d  re-sent served %d",
+          service, revisions(callers, service), breakers(callers, service), retries.getOrDefault(service, 0L),
+          hedges.getOrDefault(service, 0L), resent(service)));
       double total = cluster.instances().stream().filter(i -> i.spec().service().equals(service))
           .map(i -> windows.get(i.name())).filter(w -> w != null).mapToDouble(Traffic.Window::ratePerSecond).sum();
       for (ShopInstance i : cluster.instances()) {
@@ -146,6 +147,16 @@ final class LiveView implements AutoCloseable {
     }
     lines.add("  [t=" + seconds + "s] " + loadLine());
     return lines;
+  }
+
+  /**
+   * Attempts the instances of {@code service} served that were not first attempts: retries and hedges
+   * that reached a server, whichever transport (HTTP {@code mesh-attempt}, gRPC
+   * {@code grpc-previous-rpc-attempts}) and whichever layer (the mesh's, or gRPC's own) sent them.
+   */
+  private long resent(String service) {
+    return traffic.counts().values().stream().filter(c -> c.service().equals(service))
+        .mapToLong(c -> c.requests() - c.firstAttempts()).sum();
   }
 
   private String loadLine() {

@@ -133,7 +133,8 @@ final class Walkthrough {
           throw new IllegalStateException("the services did not find each other through the control plane in 20 s");
         }
         load.start();
-        try (LiveView view = new LiveView(out, options.ansi(), cluster, load, traffic, telemetry, cp, () -> current)) {
+        try (LiveView view = new LiveView(out, options.ansi(), cluster, load, traffic, telemetry, cp, () -> current);
+            MeshEvents events = MeshEvents.install(line -> view.announce("    mesh: " + line), this::withNames)) {
           this.view = view;
           view.start();
           step("warm-up", "The load generator calls order at " + options.rate() + "/s (70% quotes, 30% orders); "
@@ -299,6 +300,14 @@ final class Walkthrough {
   }
 
   // ---- helpers ----
+
+  /** "ejected 127.0.0.1:41234" -> "ejected product-1 (127.0.0.1:41234)". */
+  private String withNames(String line) {
+    for (ShopInstance i : cluster.instances()) {
+      line = line.replace(i.address(), i.name() + " (" + i.address() + ")");
+    }
+    return line;
+  }
 
   /** {@code policy} (a JSON object) with {@code fields} added. */
   private static String with(String policy, String fields) {
