@@ -51,7 +51,7 @@ final class Cluster implements AutoCloseable {
         }
       }
       if (failure != null) {
-        list.forEach(ShopInstance::close);
+        closeAll(list);
         throw failure;
       }
       return list;
@@ -111,8 +111,19 @@ final class Cluster implements AutoCloseable {
 
   @Override
   public void close() {
+    closeAll(instances);
+  }
+
+  /** Closes instances, last started first. */
+  static void closeAll(List<ShopInstance> instances) {
     for (int i = instances.size() - 1; i >= 0; i--) {
       instances.get(i).close();
     }
+  }
+
+  /** An {@link AutoCloseable} that throws nothing checked, for try-with-resources. */
+  interface Closer extends AutoCloseable {
+    @Override
+    void close();
   }
 }

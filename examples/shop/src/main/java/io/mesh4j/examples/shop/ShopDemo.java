@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  *   (no flag)   the full walk-through (about 3 minutes), then a summary; exit 0 if every step passed
  *   --short     each step a few seconds (what CI runs)
- *   --forever   the walk-through, then keep running until Ctrl-C
+ *   --forever   the walk-through, then keep running until Ctrl-C (with --short: short steps first)
  *   --plain     periodic lines instead of the redrawn table (automatic when stdout is not a terminal)
  *   --payment=http  order calls payment over HTTP instead of gRPC
  *   --rate=N    load generator calls per second (default 50)
@@ -29,13 +29,17 @@ import java.util.concurrent.TimeUnit;
 public final class ShopDemo {
   private ShopDemo() {}
 
-  public enum Mode { SHORT, FULL, FOREVER }
+  /** How long the steps run. */
+  public enum Mode { SHORT, FULL }
 
   /** How order calls payment. */
   public enum Transport { GRPC, HTTP }
 
-  /** How to run: mode, output style, payment's transport, load and its random seed. */
-  public record Options(Mode mode, boolean ansi, Transport payment, int rate, long seed) {
+  /**
+   * How to run: step length, whether to keep running after the walk-through (until Ctrl-C), output
+   * style, payment's transport, load and its random seed.
+   */
+  public record Options(Mode mode, boolean forever, boolean ansi, Transport payment, int rate, long seed) {
     public Options {
       if (rate < 1 || rate > 1000) {
         throw new IllegalArgumentException("rate: " + rate + " (expected: 1..1000)");
@@ -54,6 +58,7 @@ public final class ShopDemo {
 
     static Options parse(String[] args) {
       Mode mode = Mode.FULL;
+      boolean forever = false;
       boolean ansi = System.console() != null && !"dumb".equals(System.getenv("TERM"));
       int rate = 50;
       Transport payment = Transport.GRPC;
@@ -61,7 +66,7 @@ public final class ShopDemo {
         if (a.equals("--short")) {
           mode = Mode.SHORT;
         } else if (a.equals("--forever")) {
-          mode = Mode.FOREVER;
+          forever = true;
         } else if (a.equals("--plain")) {
           ansi = false;
         } else if (a.equals("--payment=grpc") || a.equals("--payment=http")) {
@@ -73,7 +78,7 @@ public final class ShopDemo {
               + " (expected: --short, --forever, --plain, --payment=grpc|http, --rate=N)");
         }
       }
-      return new Options(mode, ansi, payment, rate, 42);
+      return new Options(mode, forever, ansi, payment, rate, 42);
     }
   }
 
@@ -97,10 +102,10 @@ public final class ShopDemo {
     }
   }
 
-  /** Every step's outcome. */
-  public record Summary(List<StepResult> steps, Duration took) {
+  /** Every step's outcome; {@code complete} is false when the walk-through was stopped part-way. */
+  public record Summary(List<StepResult> steps, boolean complete, Duration took) {
     public boolean passed() {
-      return !steps.isEmpty() && steps.stream().allMatch(StepResult::passed);
+      return complete && steps.stream().allMatch(StepResult::passed);
     }
 
     public StepResult step(String prefix) {
@@ -120,9 +125,14 @@ public final class ShopDemo {
     }
     CountDownLatch stop = new CountDownLatch(1);
     CountDownLatch stopped = new CountDownLatch(1);
-    // Ctrl-C: let the walk-through stop everything it started, in order, before the JVM goes.
+    Thread main = Thread.currentThread();
+    // Ctrl-C: end the walk-through (or the --forever wait) and let it stop everything it started, in
+    // order, before the JVM goes.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       stop.countDown();
+      if (stopped.getCount() > 0) {
+        main.interrupt(); // a step in progress ends at its next wait
+      }
       try {
         stopped.await(15, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
@@ -139,8 +149,8 @@ public final class ShopDemo {
     }
     out.println();
     out.println(summaryTable(summary.steps()));
-    out.printf(Locale.ROOT, "%s in %d s%n", summary.passed() ? "ALL STEPS PASSED" : "SOME STEPS FAILED",
-        summary.took().toSeconds());
+    out.printf(Locale.ROOT, "%s in %d s%n", summary.passed() ? "ALL STEPS PASSED"
+        : summary.complete() ? "SOME STEPS FAILED" : "STOPPED BEFORE THE END", summary.took().toSeconds());
     System.exit(summary.passed() ? 0 : 1);
   }
 

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class ShopDemoTest {
   @Test
   void shortWalkThroughShowsWhatItClaims() {
-    ShopDemo.Options options = new ShopDemo.Options(ShopDemo.Mode.SHORT, false, ShopDemo.Transport.GRPC, 50, 42);
+    ShopDemo.Options options = new ShopDemo.Options(ShopDemo.Mode.SHORT, false, false, ShopDemo.Transport.GRPC, 50, 42);
     ShopDemo.Summary summary = assertTimeoutPreemptively(Duration.ofMinutes(4),
         () -> ShopDemo.run(options, System.out, new CountDownLatch(0)));
     String table = ShopDemo.summaryTable(summary.steps());
@@ -44,9 +44,10 @@ class ShopDemoTest {
     assertThat(fault.figure("failed")).as(table).isZero();
     assertThat(fault.figure("retries")).as(table).isPositive().isLessThanOrEqualTo(fault.figure("allowance"));
 
-    // An instance killed: ejected by its callers, and not one idempotent call failed through it.
+    // An instance killed: ejected, traffic moved off it, and not one idempotent call failed through it.
     ShopDemo.StepResult kill = summary.step("4 kill");
     assertThat(kill.figure("ejected")).as(table).isEqualTo(1.0);
+    assertThat(kill.figure("abandoned")).as(table).isEqualTo(1.0);
     assertThat(kill.figure("failed")).as(table).isZero();
     assertThat(kill.figure("calls")).as(table).isPositive();
 
@@ -57,6 +58,7 @@ class ShopDemoTest {
     assertThat(down.figure("productServed")).as(table).isPositive();
     assertThat(down.figure("paymentServed")).as(table).isPositive();
 
+    assertThat(summary.complete()).isTrue();
     assertThat(summary.passed()).as(table).isTrue();
   }
 
@@ -64,10 +66,12 @@ class ShopDemoTest {
   void flags() {
     assertThat(ShopDemo.Options.parse(new String[] {"--short", "--plain"}))
         .returns(ShopDemo.Mode.SHORT, ShopDemo.Options::mode).returns(false, ShopDemo.Options::ansi);
-    assertThat(ShopDemo.Options.parse(new String[] {"--forever", "--rate=80"}))
-        .returns(ShopDemo.Mode.FOREVER, ShopDemo.Options::mode).returns(80, ShopDemo.Options::rate);
+    assertThat(ShopDemo.Options.parse(new String[] {"--forever", "--short", "--rate=80"}))
+        .returns(ShopDemo.Mode.SHORT, ShopDemo.Options::mode).returns(true, ShopDemo.Options::forever)
+        .returns(80, ShopDemo.Options::rate);
     assertThat(ShopDemo.Options.parse(new String[0]))
-        .returns(ShopDemo.Mode.FULL, ShopDemo.Options::mode).returns(ShopDemo.Transport.GRPC, ShopDemo.Options::payment);
+        .returns(ShopDemo.Mode.FULL, ShopDemo.Options::mode).returns(false, ShopDemo.Options::forever)
+        .returns(ShopDemo.Transport.GRPC, ShopDemo.Options::payment);
     assertThat(ShopDemo.Options.parse(new String[] {"--payment=http"}).payment()).isEqualTo(ShopDemo.Transport.HTTP);
     assertThatThrownBy(() -> ShopDemo.Options.parse(new String[] {"--fast"}))
         .hasMessageContaining("unknown argument: --fast");
