@@ -103,8 +103,10 @@ final class ShopInstance implements AutoCloseable {
   }
 
   /**
-   * The instance dies as a process would: its server stops answering at once (connections refused,
-   * requests in flight cut). It does not deregister: callers must notice by themselves.
+   * The instance's server dies: it stops answering at once (connections refused, requests in flight
+   * cut) and nothing deregisters it — its registration even stays fresh, since the heartbeat thread lives
+   * on until {@link #close()}, as for a process that hangs. Only its callers can tell, by their own
+   * failures: outlier detection.
    */
   void crash() {
     crashed = true;
