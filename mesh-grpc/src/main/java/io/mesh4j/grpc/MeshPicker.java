@@ -87,7 +87,9 @@ final class MeshPicker extends SubchannelPicker {
     try {
       chosen = runtime.pick(route, null, trace);
     } catch (NoEndpointsException e) {
-      return PickResult.withError(Status.UNAVAILABLE.withDescription(e.getMessage()));
+      // The cause marks the status as local (nothing reached the service): the client layers then
+      // count it for neither the breaker nor the limits.
+      return PickResult.withError(Status.UNAVAILABLE.withDescription(e.getMessage()).withCause(e));
     }
     SubchannelEntry entry = ready(chosen);
     if (entry == null) {
