@@ -116,6 +116,30 @@ class PerAttemptFaultsIT {
   }
 
   @Test
+  void abortStatusesAPickerMayNotReportAreInjectedPerCallWithTheirMappedCode() throws Exception {
+    // gRPC turns a picker's INVALID_ARGUMENT, NOT_FOUND, ABORTED, FAILED_PRECONDITION, OUT_OF_RANGE, ...
+    // into INTERNAL ("inappropriate status code from control plane"); the interceptor injects those.
+    for (int http : new int[] {400, 404, 409, 412, 416, 503}) {
+      ServicePolicy always = ServicePolicy.builder().faults(FaultPolicy.abort(100, http))
+          .retries(RetryPolicy.disabled()).build();
+      try (GrpcBackends backends = GrpcBackends.start(1); Mesh mesh = mesh(backends, always)) {
+        ManagedChannel channel = MeshGrpc.channel(mesh, "pay");
+        try {
+          StatusRuntimeException e = org.assertj.core.api.Assertions.catchThrowableOfType(
+              StatusRuntimeException.class, () -> TestServiceGrpc.newBlockingStub(channel)
+                  .withDeadlineAfter(5, TimeUnit.SECONDS).unaryCall(REQUEST));
+          assertThat(e).as("status %s", http).isNotNull();
+          assertThat(e.getStatus().getCode()).as("status %s", http).isEqualTo(ClientFaults.codeFor(http));
+          assertThat(e.getStatus().getDescription()).startsWith("service 'pay': fault injected");
+          assertThat(backends.get(0).calls.get()).isZero();
+        } finally {
+          channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+      }
+    }
+  }
+
+  @Test
   void anApplicationInterceptorOnAMeshChannelInjectsPerCallAndThePickerThenNone() throws Exception {
     try (GrpcBackends backends = GrpcBackends.start(1); Mesh mesh = mesh(backends, policy(4))) {
       MeshGrpc.registerDefault(mesh);
