@@ -50,6 +50,20 @@ final class ClientFaults {
     };
   }
 
+  /**
+   * Whether a load balancer's picker can fail an attempt with {@code code}. gRPC replaces the codes a
+   * control plane must not produce (gRFC A54: INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS,
+   * FAILED_PRECONDITION, ABORTED, OUT_OF_RANGE, DATA_LOSS) by INTERNAL in a pick's status, so aborts
+   * with those codes cannot be injected per attempt.
+   */
+  static boolean pickerCanReport(Status.Code code) {
+    return switch (code) {
+      case OK, INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION, ABORTED, OUT_OF_RANGE, DATA_LOSS ->
+          false;
+      default -> true;
+    };
+  }
+
   /** The status an injected abort closes the call with. */
   static Status abortStatus(String service, int httpStatus) {
     return Status.fromCode(codeFor(httpStatus)).withDescription("service '" + service

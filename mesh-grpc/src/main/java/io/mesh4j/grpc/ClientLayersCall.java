@@ -220,9 +220,12 @@ final class ClientLayersCall<Q, R> extends ClientCall<Q, R> implements Consumer<
     }
 
     // 5. Faults. Aborts: here once per call on a channel of the application's own; on a mesh channel
-    // the load balancer's picker injects them per attempt (below gRPC's retries, as on HTTP).
+    // the load balancer's picker injects them per attempt (below gRPC's retries, as on HTTP), except
+    // those with a code gRPC does not let a picker report (it would make them INTERNAL): here too.
     FaultPolicy faults = policy.faults();
-    if (owner.abortsPerCall) {
+    boolean abortsHere = owner.abortsPerCall || (faults.abortPercent() > 0
+        && !ClientFaults.pickerCanReport(ClientFaults.codeFor(faults.abortStatus())));
+    if (abortsHere) {
       opts = opts.withOption(MeshCallOptions.ABORTS_INJECTED, Boolean.TRUE);
     }
     boolean delay = false;
@@ -230,7 +233,7 @@ final class ClientLayersCall<Q, R> extends ClientCall<Q, R> implements Consumer<
     if (faults.active()) {
       RandomSource random = runtime.random();
       delay = !faults.delay().isZero() && ClientFaults.draw(faults.delayPercent(), random);
-      abort = owner.abortsPerCall && ClientFaults.draw(faults.abortPercent(), random);
+      abort = abortsHere && ClientFaults.draw(faults.abortPercent(), random);
       if (delay) {
         faultEvent("delay " + faults.delay().toMillis() + "ms");
       }

@@ -58,12 +58,13 @@ import java.util.Objects;
  *       (503 UNAVAILABLE, 504 DEADLINE_EXCEEDED, 429 RESOURCE_EXHAUSTED, 500 INTERNAL, ...; see
  *       docs/grpc-interceptors.md) without sending it. Draws use the service's
  *       {@link io.mesh4j.ServiceRuntime#random()}, so a seeded mesh replays exactly.
- *       <p><em>Per call, not per attempt</em>: in the HTTP stack faults sit below retries, so a retry
- *       can absorb an abort. Here gRPC's retries happen below every interceptor, where an interceptor
- *       cannot fail an attempt (a {@code ClientStreamTracer} can observe attempts but not fail them).
- *       An injected abort is therefore seen by the breaker and the limits (as in HTTP) but is not
- *       retried by gRPC's retry policy. Per-attempt aborts belong in the mesh load balancer's picker
- *       ({@code PickResult.withError}/{@code withDrop}), the one place below retries.</li>
+ *       <p><em>Aborts: per call here, per attempt on mesh channels.</em> In the HTTP stack faults sit
+ *       below retries, so a retry can absorb an abort. Here gRPC's retries happen below every
+ *       interceptor, where an interceptor cannot fail an attempt. So on a mesh channel
+ *       ({@link MeshGrpc#interceptor}) the mesh load balancer's picker injects aborts, per attempt, and
+ *       this interceptor only those whose code gRPC does not let a picker report; with the public
+ *       constructor (a channel of your own) the interceptor injects them once per call, where they are
+ *       seen by the breaker and the limits (as in HTTP) but not retried by gRPC's retry policy.</li>
  * </ol>
  *
  * <h2>Release and outcomes</h2>

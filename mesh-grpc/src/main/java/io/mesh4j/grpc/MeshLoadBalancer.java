@@ -166,7 +166,8 @@ final class MeshLoadBalancer extends LoadBalancer {
         runtime.pick(null, null);
         error = Status.UNAVAILABLE.withDescription("service '" + runtime.name() + "': no endpoints resolved");
       } catch (NoEndpointsException e) {
-        error = Status.UNAVAILABLE.withDescription(e.getMessage()); // "service 'orders': no endpoints known ..."
+        // "service 'orders': no endpoints known ..."; the cause tells the client layers nothing was sent.
+        error = Status.UNAVAILABLE.withDescription(e.getMessage()).withCause(e);
       }
       picker = new FixedResultPicker(PickResult.withError(error));
     } else {

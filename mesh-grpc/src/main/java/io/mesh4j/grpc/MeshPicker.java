@@ -87,7 +87,9 @@ final class MeshPicker extends SubchannelPicker {
     try {
       chosen = runtime.pick(route, null, trace);
     } catch (NoEndpointsException e) {
-      return PickResult.withError(Status.UNAVAILABLE.withDescription(e.getMessage()));
+      // The cause marks the status as local (nothing reached the service): the client layers then
+      // count it for neither the breaker nor the limits.
+      return PickResult.withError(Status.UNAVAILABLE.withDescription(e.getMessage()).withCause(e));
     }
     SubchannelEntry entry = ready(chosen);
     if (entry == null) {
@@ -114,6 +116,7 @@ final class MeshPicker extends SubchannelPicker {
    * seedable random. An aborted attempt fails before any endpoint is chosen (so it counts against no
    * endpoint's health, as on HTTP) with the mapped status; gRPC's retry policy treats it like any
    * answer with that status, so UNAVAILABLE aborts are retried within the attempts and throttling.
+   * Wait-for-ready calls are the exception: their aborts are drops, which gRPC does not retry.
    */
   private PickResult abortIfDrawn(PickSubchannelArgs args, long route) {
     FaultPolicy faults = runtime.policy().faults();
@@ -127,7 +130,11 @@ final class MeshPicker extends SubchannelPicker {
         || !ClientFaults.draw(faults.abortPercent(), runtime.random())) {
       return null;
     }
-    return PickResult.withError(ClientFaults.abortStatus(runtime.name(), faults.abortStatus()));
+    Status status = ClientFaults.abortStatus(runtime.name(), faults.abortStatus());
+    // gRPC parks a wait-for-ready call whose pick fails until the next picker, which may never come
+    // (every subchannel READY): the abort would turn into the call's deadline. A drop fails it at once,
+    // at the price of gRPC not retrying it.
+    return args.getCallOptions().isWaitForReady() ? PickResult.withDrop(status) : PickResult.withError(status);
   }
 
   private SubchannelEntry ready(EndpointStats stats) {

@@ -11,9 +11,14 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.testing.integration.Messages.SimpleRequest;
 import io.grpc.testing.integration.TestServiceGrpc;
 import io.mesh4j.Mesh;
+import io.mesh4j.NoEndpointsException;
 import io.mesh4j.balance.PickTrace;
 import io.mesh4j.balance.RandomSource;
 import io.mesh4j.discovery.StaticDiscovery;
+import io.mesh4j.policy.CircuitBreakerPolicy;
+import io.mesh4j.policy.RetryPolicy;
+import io.mesh4j.policy.ServicePolicy;
+import io.mesh4j.policy.StaticPolicySource;
 import io.opentelemetry.api.OpenTelemetry;
 import java.time.Duration;
 import java.util.List;
@@ -82,6 +87,30 @@ class MeshGrpcIT {
             assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
             assertThat(e.getStatus().getDescription()).contains("service 'empty'").contains("no endpoints");
           });
+    }
+  }
+
+  @Test
+  void noEndpointsIsNotAFailureOfTheServiceForTheBreaker() throws Exception {
+    StaticPolicySource policies = StaticPolicySource.create();
+    policies.put("empty", ServicePolicy.builder().retries(RetryPolicy.disabled())
+        .circuitBreaker(CircuitBreakerPolicy.builder().minimumCalls(3).window(Duration.ofSeconds(60))
+            .openDuration(Duration.ofSeconds(60)).build())
+        .build());
+    try (Mesh mesh = Mesh.builder().discovery(StaticDiscovery.of("empty", List.of())).policies(policies)
+        .random(RandomSource.seeded(7)).openTelemetry(OpenTelemetry.noop()).eventLog(msg -> { }).build()) {
+      var stub = TestServiceGrpc.newBlockingStub(track(MeshGrpc.channel(mesh, "empty")))
+          .withDeadlineAfter(5, TimeUnit.SECONDS);
+      // The docs: a local status caused by NoEndpointsException tells the breaker nothing. Were the
+      // picker's "no endpoints" counted as failures, the breaker would open after three calls.
+      for (int i = 0; i < 6; i++) {
+        assertThatThrownBy(() -> stub.unaryCall(REQUEST))
+            .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+              assertThat(e.getStatus().getDescription()).contains("service 'empty'").contains("no endpoints");
+              assertThat(e.getStatus().getCause()).isInstanceOf(NoEndpointsException.class);
+            });
+      }
     }
   }
 

@@ -92,6 +92,54 @@ class PerAttemptFaultsIT {
   }
 
   @Test
+  void aWaitForReadyCallIsFailedByAnAbortNotParkedUntilItsDeadline() throws Exception {
+    ServicePolicy always = ServicePolicy.builder().faults(FaultPolicy.abort(100, 503))
+        .retries(RetryPolicy.disabled()).build();
+    try (GrpcBackends backends = GrpcBackends.start(1); Mesh mesh = mesh(backends, always)) {
+      ManagedChannel channel = MeshGrpc.channel(mesh, "pay");
+      try {
+        // A pick error parks a wait-for-ready call until the next picker; with every subchannel READY
+        // none comes, so an abort reported as an error would hold the call until its deadline.
+        var stub = TestServiceGrpc.newBlockingStub(channel).withWaitForReady().withDeadlineAfter(5, TimeUnit.SECONDS);
+        for (int i = 0; i < 3; i++) {
+          StatusRuntimeException e = org.assertj.core.api.Assertions.catchThrowableOfType(
+              StatusRuntimeException.class, () -> stub.unaryCall(REQUEST));
+          assertThat(e).isNotNull();
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+          assertThat(e.getStatus().getDescription()).contains("service 'pay'", "fault injected");
+        }
+        assertThat(backends.get(0).calls.get()).isZero();
+      } finally {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
+  void abortStatusesAPickerMayNotReportAreInjectedPerCallWithTheirMappedCode() throws Exception {
+    // gRPC turns a picker's INVALID_ARGUMENT, NOT_FOUND, ABORTED, FAILED_PRECONDITION, OUT_OF_RANGE, ...
+    // into INTERNAL ("inappropriate status code from control plane"); the interceptor injects those.
+    for (int http : new int[] {400, 404, 409, 412, 416, 503}) {
+      ServicePolicy always = ServicePolicy.builder().faults(FaultPolicy.abort(100, http))
+          .retries(RetryPolicy.disabled()).build();
+      try (GrpcBackends backends = GrpcBackends.start(1); Mesh mesh = mesh(backends, always)) {
+        ManagedChannel channel = MeshGrpc.channel(mesh, "pay");
+        try {
+          StatusRuntimeException e = org.assertj.core.api.Assertions.catchThrowableOfType(
+              StatusRuntimeException.class, () -> TestServiceGrpc.newBlockingStub(channel)
+                  .withDeadlineAfter(5, TimeUnit.SECONDS).unaryCall(REQUEST));
+          assertThat(e).as("status %s", http).isNotNull();
+          assertThat(e.getStatus().getCode()).as("status %s", http).isEqualTo(ClientFaults.codeFor(http));
+          assertThat(e.getStatus().getDescription()).startsWith("service 'pay': fault injected");
+          assertThat(backends.get(0).calls.get()).isZero();
+        } finally {
+          channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+      }
+    }
+  }
+
+  @Test
   void anApplicationInterceptorOnAMeshChannelInjectsPerCallAndThePickerThenNone() throws Exception {
     try (GrpcBackends backends = GrpcBackends.start(1); Mesh mesh = mesh(backends, policy(4))) {
       MeshGrpc.registerDefault(mesh);

@@ -19,14 +19,20 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
+import io.mesh4j.grpc.ServiceConfigs;
+import io.mesh4j.policy.ServicePolicy;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Mesh channel vs plain grpc-java channel, same loopback Netty server, one run (issue 6's benchmark):
+ * Mesh channel vs plain grpc-java channel, same loopback Netty server, one run (issue 6's benchmark),
+ * plus a plain channel given the service config the mesh derives from its default policy ("plain+retry")
+ * to tell gRPC's own retry machinery apart from the mesh's code:
  * unary latency measured <em>interleaved</em> (random order of the two in every round, so drift in
  * machine load hits both alike) and allocation per call, of the calling thread and of the whole JVM
  * (gRPC does much of its work on Netty event-loop threads, so the JVM-wide figure is the honest one;
@@ -37,7 +43,7 @@ import java.util.concurrent.TimeUnit;
  * </pre>
  */
 public final class GrpcOverheadProbe {
-  private static final String[] NAMES = {"plain", "mesh"};
+  private static final String[] NAMES = {"plain", "plain+retry", "mesh"};
   private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
     @Override
     public InputStream stream(byte[] value) {
@@ -81,8 +87,15 @@ public final class GrpcOverheadProbe {
     discovery.set("echo", List.of(Endpoint.of("127.0.0.1", port)));
     Mesh mesh = Mesh.builder().discovery(discovery).build();
     ManagedChannel plain = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    // The same server config the mesh gives its channel (default policy: timeout + retryPolicy +
+    // retryThrottling), on a plain channel without the mesh: separates gRPC's own retry machinery
+    // (RetriableStream buffers every call that may be retried) from the mesh's code.
+    Map<String, Object> config = new HashMap<>(ServiceConfigs.of(ServicePolicy.DEFAULT));
+    config.remove("loadBalancingConfig");
+    ManagedChannel plainRetry = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
+        .defaultServiceConfig(config).build();
     ManagedChannel meshed = MeshGrpc.channel(mesh, "echo");
-    ManagedChannel[] channels = {plain, meshed};
+    ManagedChannel[] channels = {plain, plainRetry, meshed};
     try {
       for (int i = 0; i < Math.max(calls / 2, 10_000); i++) { // warm-up: JIT both paths
         for (ManagedChannel c : channels) {
@@ -90,58 +103,83 @@ public final class GrpcOverheadProbe {
         }
       }
 
-      System.out.printf(Locale.ROOT, "allocation per call, %d calls each (bytes)%n", calls);
-      System.out.printf(Locale.ROOT, "%-8s %14s %14s%n", "variant", "calling thread", "all threads");
-      double[] selfBytes = new double[2];
-      double[] allBytes = new double[2];
+      com.sun.management.OperatingSystemMXBean os =
+          (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+      System.out.printf(Locale.ROOT, "per call, %d calls each, sequential: allocation (bytes) and CPU time of the"
+          + " whole process, client and server (us; less disturbed by other load than latency)%n", calls);
+      System.out.printf(Locale.ROOT, "%-12s %14s %14s %10s%n", "variant", "calling thread", "all threads", "CPU");
+      int n = channels.length;
+      double[] selfBytes = new double[n];
+      double[] allBytes = new double[n];
+      double[] cpu = new double[n];
       for (int round = 0; round < 2; round++) { // the first round is discarded (late JIT)
-        for (int v = 0; v < 2; v++) {
+        for (int v = 0; v < n; v++) {
           long s0 = threads.getThreadAllocatedBytes(self);
           long t0 = threads.getTotalThreadAllocatedBytes();
+          long c0 = os.getProcessCpuTime();
           for (int i = 0; i < calls; i++) {
             ClientCalls.blockingUnaryCall(channels[v], ECHO, CallOptions.DEFAULT, payload);
           }
           selfBytes[v] = (threads.getThreadAllocatedBytes(self) - s0) / (double) calls;
           allBytes[v] = (threads.getTotalThreadAllocatedBytes() - t0) / (double) calls;
+          cpu[v] = (os.getProcessCpuTime() - c0) / 1e3 / calls;
           if (round == 1) {
-            System.out.printf(Locale.ROOT, "%-8s %14.1f %14.1f%n", NAMES[v], selfBytes[v], allBytes[v]);
+            System.out.printf(Locale.ROOT, "%-12s %14.1f %14.1f %10.2f%n", NAMES[v], selfBytes[v], allBytes[v], cpu[v]);
           }
         }
       }
-      System.out.printf(Locale.ROOT, "mesh - plain: calling thread %.1f B, all threads %.1f B%n%n",
-          selfBytes[1] - selfBytes[0], allBytes[1] - allBytes[0]);
+      System.out.printf(Locale.ROOT, "mesh - plain: calling thread %.1f B, all threads %.1f B, CPU %.2f us%n",
+          selfBytes[2] - selfBytes[0], allBytes[2] - allBytes[0], cpu[2] - cpu[0]);
+      System.out.printf(Locale.ROOT, "mesh - plain+retry: calling thread %.1f B, all threads %.1f B, CPU %.2f us%n%n",
+          selfBytes[2] - selfBytes[1], allBytes[2] - allBytes[1], cpu[2] - cpu[1]);
 
-      long[][] nanos = new long[2][calls];
+      long[][] nanos = new long[n][calls];
       long[] paired = new long[calls];
+      long[] pairedRetry = new long[calls];
+      int[] order = {0, 1, 2};
       for (int i = 0; i < calls; i++) {
-        int first = ThreadLocalRandom.current().nextInt(2);
-        for (int k = 0; k < 2; k++) {
-          int v = k == 0 ? first : 1 - first;
+        shuffle(order);
+        for (int v : order) {
           long t0 = System.nanoTime();
           ClientCalls.blockingUnaryCall(channels[v], ECHO, CallOptions.DEFAULT, payload);
           nanos[v][i] = System.nanoTime() - t0;
         }
-        paired[i] = nanos[1][i] - nanos[0][i];
+        paired[i] = nanos[2][i] - nanos[0][i];
+        pairedRetry[i] = nanos[2][i] - nanos[1][i];
       }
       System.out.printf(Locale.ROOT, "unary latency, interleaved, %d rounds (us)%n", calls);
-      System.out.printf(Locale.ROOT, "%-8s %8s %8s %8s %8s %8s%n", "variant", "p50", "p90", "p99", "p99.9", "mean");
-      double[] p50 = new double[2];
-      for (int v = 0; v < 2; v++) {
+      System.out.printf(Locale.ROOT, "%-12s %8s %8s %8s %8s %8s%n", "variant", "p50", "p90", "p99", "p99.9", "mean");
+      double[] p50 = new double[n];
+      for (int v = 0; v < n; v++) {
         long[] a = nanos[v];
         double mean = Arrays.stream(a).average().orElse(Double.NaN) / 1e3;
         Arrays.sort(a);
         p50[v] = pct(a, 0.50);
-        System.out.printf(Locale.ROOT, "%-8s %8.1f %8.1f %8.1f %8.1f %8.1f%n", NAMES[v], p50[v], pct(a, 0.90),
+        System.out.printf(Locale.ROOT, "%-12s %8.1f %8.1f %8.1f %8.1f %8.1f%n", NAMES[v], p50[v], pct(a, 0.90),
             pct(a, 0.99), pct(a, 0.999), mean);
       }
       Arrays.sort(paired);
+      Arrays.sort(pairedRetry);
       System.out.printf(Locale.ROOT, "p50(mesh) - p50(plain) = %.1f us; median of per-round (mesh - plain) = %.1f us%n",
-          p50[1] - p50[0], pct(paired, 0.50));
+          p50[2] - p50[0], pct(paired, 0.50));
+      System.out.printf(Locale.ROOT, "p50(mesh) - p50(plain+retry) = %.1f us; median of per-round (mesh - plain+retry) = %.1f us%n",
+          p50[2] - p50[1], pct(pairedRetry, 0.50));
     } finally {
       plain.shutdownNow();
+      plainRetry.shutdownNow();
       meshed.shutdownNow();
       mesh.close();
       server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  private static void shuffle(int[] a) {
+    ThreadLocalRandom r = ThreadLocalRandom.current();
+    for (int i = a.length - 1; i > 0; i--) {
+      int j = r.nextInt(i + 1);
+      int t = a[i];
+      a[i] = a[j];
+      a[j] = t;
     }
   }
 

@@ -151,13 +151,23 @@ public class MeshAutoConfiguration {
   }
 
   /** Inbound: the caller's deadline and trace context become current while a request is handled. */
-  /** {@code mesh.grpc.channels}: only when mesh-grpc and grpc-java are on the class path. */
+  /**
+   * gRPC, only when mesh-grpc and grpc-java are on the class path: a channel bean per service in
+   * {@code mesh.grpc.channels}, and the server interceptor for the application's gRPC server.
+   */
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(name = {"io.mesh4j.grpc.MeshGrpc", "io.grpc.ManagedChannel"})
   static class GrpcConfiguration {
     @Bean
     static MeshGrpcChannels meshGrpcChannels(Environment environment) {
       return new MeshGrpcChannels(environment);
+    }
+
+    /** Add to the application's gRPC services: the caller's deadline and trace become current in handlers. */
+    @Bean
+    @ConditionalOnMissingBean
+    io.mesh4j.grpc.MeshServerInterceptor meshServerInterceptor(Mesh mesh) {
+      return new io.mesh4j.grpc.MeshServerInterceptor(mesh);
     }
   }
 

@@ -85,8 +85,11 @@ class MeshGrpcChannelsTest {
   }
 
   @Test
-  void noChannelsUnlessListed() {
-    runner.run(ctx -> assertThat(ctx).doesNotHaveBean(ManagedChannel.class));
+  void noChannelsUnlessListedButAServerInterceptor() {
+    runner.run(ctx -> {
+      assertThat(ctx).doesNotHaveBean(ManagedChannel.class);
+      assertThat(ctx).hasSingleBean(io.mesh4j.grpc.MeshServerInterceptor.class);
+    });
   }
 
   @Test
