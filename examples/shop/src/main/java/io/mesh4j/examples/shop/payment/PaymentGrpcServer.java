@@ -10,7 +10,6 @@ import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.mesh4j.grpc.MeshServerInterceptor;
-import io.mesh4j.Mesh;
 import io.mesh4j.examples.shop.common.InstanceSpec;
 import io.mesh4j.examples.shop.common.ServedByFilter;
 import io.mesh4j.examples.shop.common.Traffic;
@@ -25,7 +24,7 @@ import org.springframework.stereotype.Component;
 
 /**
  * Payment over gRPC, next to the HTTP controller: a grpc-netty server on {@code shop.payment.grpc-port}
- * with the mesh's {@link MeshServerInterceptor},
+ * with the mesh's {@link MeshServerInterceptor} (the starter's bean),
  * started and stopped with the application. When it is on, the instance registers this port with the
  * control plane (the demo sets {@code mesh.registration.port} to it), so callers reach payment by gRPC.
  * Like the HTTP filter, an interceptor answers {@code x-served-by} and records what was served; a call
@@ -42,13 +41,14 @@ class PaymentGrpcServer implements SmartLifecycle {
   private final Server server;
   private volatile boolean running;
 
-  PaymentGrpcServer(Payments payments, Mesh mesh, InstanceSpec instance, Traffic traffic,
+  /** @param meshInterceptor the starter's bean (mesh-grpc on the class path) */
+  PaymentGrpcServer(Payments payments, MeshServerInterceptor meshInterceptor, InstanceSpec instance, Traffic traffic,
       @Value("${shop.payment.grpc-port}") int port) {
     this.server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
         // The last interceptor runs first: the mesh's (caller's deadline and trace context, server span)
         // sits closest to the transport, as it asks.
         .addService(ServerInterceptors.intercept(PaymentGrpc.bind(payments), new ServedBy(instance, traffic),
-            new MeshServerInterceptor(mesh)))
+            meshInterceptor))
         .build();
   }
 
