@@ -142,7 +142,8 @@ final class Walkthrough {
         this.load = load;
         this.cluster = Cluster.of(instances, load);
         if (!awaitDiscovery(Duration.ofSeconds(20))) {
-          throw new IllegalStateException("the services did not find each other through the control plane in 20 s");
+          throw new IllegalStateException("the services did not find each other through the control plane in 20 s: "
+              + discoveryState());
         }
         warmUpJit(instances);
         load.start();
@@ -420,6 +421,19 @@ final class Walkthrough {
     return await(timeout, () -> cluster.callers().stream().allMatch(caller ->
         calls.getOrDefault(caller.service(), List.of()).stream().allMatch(callee ->
             caller.mesh().service(callee).endpoints().size() == instancesOf(callee))));
+  }
+
+  /** "order-1: product 3/3, payment 2/2 (connected, r5); ..." for an error message. */
+  private String discoveryState() {
+    StringBuilder b = new StringBuilder();
+    for (Cluster.Caller c : cluster.callers()) {
+      b.append(c.name()).append(": ");
+      for (io.mesh4j.ServiceRuntime r : c.mesh().services()) {
+        b.append(r.name()).append(' ').append(r.endpoints().size()).append('/').append(instancesOf(r.name())).append(", ");
+      }
+      b.append(c.controlPlane().status()).append("; ");
+    }
+    return b.toString();
   }
 
   private static long instancesOf(String service) {
