@@ -10,17 +10,27 @@ import io.mesh4j.controlplane.Http;
 import io.mesh4j.controlplane.TestControlPlane;
 import io.mesh4j.deadline.DeadlinePropagator;
 import io.mesh4j.http.MeshOkHttp;
+import io.mesh4j.policy.VersionedPolicy;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -121,6 +131,119 @@ class ControlPlaneClientIT {
     assertThat(Long.parseLong(lastTimeoutHeader.get())).isBetween(1L, 750L);
     assertThat(registering.status().connected()).isTrue();
     assertThat(registering.status().revision()).isGreaterThanOrEqualTo(put.revision());
+  }
+
+  /**
+   * A service subscribed while the watch loop has built its next long poll (since=R, 30 s) but not yet
+   * published it as in flight gets its policy at once, not after the real control plane held that poll
+   * for the whole wait. The loop thread is parked inside {@code sendAsync} (after the URI is built, before
+   * {@code inFlight} is set) while the test subscribes.
+   */
+  @Test
+  void aServiceSubscribedWhileTheNextWatchIsBeingSentGetsItsPolicyWellBeforeTheWait() throws Exception {
+    TestControlPlane cp = controlPlane(0);
+    cp.admin.put("/v1/services/orders/policy", "{\"timeouts\": {\"total\": \"800ms\"}}");
+    cp.admin.put("/v1/services/payment/policy", "{\"timeouts\": {\"total\": \"700ms\"}}");
+    GatedHttpClient http = new GatedHttpClient(HttpClient.newHttpClient());
+    ControlPlaneClient c = ControlPlaneClient.builder(cp.server.uri()).token(TestControlPlane.CLIENT).httpClient(http)
+        .waitTime(Duration.ofSeconds(30)).build();
+    closeables.add(c);
+    List<VersionedPolicy> orders = new CopyOnWriteArrayList<>();
+    c.policies().subscribe("orders", orders::add);
+    await().atMost(Duration.ofSeconds(10)).until(() -> !orders.isEmpty());
+
+    assertThat(http.inWindow.await(10, TimeUnit.SECONDS)).as("the loop reached the gate").isTrue();
+    List<VersionedPolicy> payment = new CopyOnWriteArrayList<>();
+    c.policies().subscribe("payment", payment::add);
+    http.release.countDown();
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> !payment.isEmpty());
+    assertThat(payment.get(0).policy().timeouts().total()).isEqualTo(Duration.ofMillis(700));
+  }
+
+  /** The JDK client, except that the first long poll (since other than 0) waits in sendAsync until released. */
+  private static final class GatedHttpClient extends HttpClient {
+    final CountDownLatch inWindow = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+    private final HttpClient delegate;
+    private volatile boolean gated;
+
+    GatedHttpClient(HttpClient delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+      if (!gated && request.uri().getPath().equals("/v1/watch") && !request.uri().getQuery().startsWith("since=0&")) {
+        gated = true;
+        inWindow.countDown();
+        try {
+          if (!release.await(10, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("never released");
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return delegate.sendAsync(request, handler);
+    }
+
+    @Override
+    public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler,
+        HttpResponse.PushPromiseHandler<T> push) {
+      return sendAsync(request, handler);
+    }
+
+    @Override
+    public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler)
+        throws IOException, InterruptedException {
+      return delegate.send(request, handler);
+    }
+
+    @Override
+    public Optional<java.net.CookieHandler> cookieHandler() {
+      return delegate.cookieHandler();
+    }
+
+    @Override
+    public Optional<Duration> connectTimeout() {
+      return delegate.connectTimeout();
+    }
+
+    @Override
+    public Redirect followRedirects() {
+      return delegate.followRedirects();
+    }
+
+    @Override
+    public Optional<java.net.ProxySelector> proxy() {
+      return delegate.proxy();
+    }
+
+    @Override
+    public javax.net.ssl.SSLContext sslContext() {
+      return delegate.sslContext();
+    }
+
+    @Override
+    public javax.net.ssl.SSLParameters sslParameters() {
+      return delegate.sslParameters();
+    }
+
+    @Override
+    public Optional<java.net.Authenticator> authenticator() {
+      return delegate.authenticator();
+    }
+
+    @Override
+    public Version version() {
+      return delegate.version();
+    }
+
+    @Override
+    public Optional<Executor> executor() {
+      return delegate.executor();
+    }
   }
 
   @Test

@@ -40,6 +40,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -91,7 +92,11 @@ public final class ControlPlaneClient implements AutoCloseable {
   private final ScheduledExecutorService heartbeats;
 
   private volatile boolean closed;
-  private volatile boolean needFull = true;
+  /**
+   * Set by {@link #watch} (and by the loop after a failed full poll), taken by the loop with
+   * {@code getAndSet(false)}: a plain read-then-clear could overwrite a subscription's {@code true}.
+   */
+  private final AtomicBoolean needFull = new AtomicBoolean(true);
   private volatile CompletableFuture<HttpResponse<String>> inFlight;
   private volatile long revision;
   private volatile boolean connected;
@@ -188,7 +193,9 @@ public final class ControlPlaneClient implements AutoCloseable {
 
   private void watch(String service) {
     if (watched.add(service)) {
-      needFull = true; // the next poll asks for everything, so the new service's current state arrives
+      needFull.set(true); // the next poll asks for everything, so the new service's current state arrives
+      // If the loop is between taking needFull and publishing inFlight, f is null here: poll() then sees
+      // needFull after publishing and cancels the request itself (see there).
       CompletableFuture<HttpResponse<String>> f = inFlight;
       if (f != null) {
         f.cancel(true); // cut the long-poll short; the loop starts over with the new service list
@@ -214,8 +221,7 @@ public final class ControlPlaneClient implements AutoCloseable {
         }
         continue;
       }
-      boolean full = needFull;
-      needFull = false;
+      boolean full = needFull.getAndSet(false);
       try {
         HttpResponse<String> response = poll(full ? 0 : revision, full ? Duration.ZERO : wait);
         lastContact = Instant.now();
@@ -233,7 +239,7 @@ public final class ControlPlaneClient implements AutoCloseable {
               + (response.statusCode() == 401 || response.statusCode() == 403 ? " (check the client token)" : "")
               + ": " + abbreviate(response.body());
           if (full) {
-            needFull = true;
+            needFull.set(true);
           }
           failures = backoff(failures);
         }
@@ -248,7 +254,7 @@ public final class ControlPlaneClient implements AutoCloseable {
         connected = false;
         lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
         if (full) {
-          needFull = true;
+          needFull.set(true);
         }
         failures = backoff(failures);
       }
@@ -268,6 +274,17 @@ public final class ControlPlaneClient implements AutoCloseable {
     }
     CompletableFuture<HttpResponse<String>> f = http.sendAsync(req.build(), HttpResponse.BodyHandlers.ofString());
     inFlight = f;
+    // No subscription can be lost between run() taking needFull and the line above (the URI may lack the
+    // new service, and a since=R request is held for the whole wait). watch() does [add to watched;
+    // needFull := true; read inFlight, cancel it]; this thread does [needFull.getAndSet(false); build the
+    // URI from watched; inFlight := f; read needFull]. All are volatile/atomic, so they are totally ordered:
+    // if watch() set needFull before the read below, the read sees it and cancels f; otherwise
+    // inFlight := f came before watch() read inFlight, which then sees f (or null once this poll is over)
+    // and cancels it. Either way this poll ends at once and the next one, taking needFull, is a full poll
+    // built after the add, so it includes the new service.
+    if (needFull.get()) {
+      f.cancel(true);
+    }
     try {
       return f.get(waitFor.toMillis() + 20_000, TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
