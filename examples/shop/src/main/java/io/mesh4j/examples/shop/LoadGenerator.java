@@ -49,7 +49,7 @@ final class LoadGenerator implements AutoCloseable {
       long seed, Path dataDir) {
     this.ratePerSecond = ratePerSecond;
     this.controlPlane = ControlPlaneClient.builder(cp.uri()).token(cp.clientToken())
-        .cacheFile(dataDir.resolve("load-mesh-cache.json")).waitTime(ShopInstance.WATCH_WAIT).build();
+        .cacheFile(dataDir.resolve("load-mesh-cache.json")).build();
     this.mesh = Mesh.builder().discovery(controlPlane.discovery()).policies(controlPlane.policies())
         .openTelemetry(telemetry.openTelemetry()).build();
     Dispatcher dispatcher = new Dispatcher();

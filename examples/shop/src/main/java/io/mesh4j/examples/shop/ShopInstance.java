@@ -22,14 +22,6 @@ import org.springframework.context.ConfigurableApplicationContext;
  * plane (address, port, {@code version} label) and finds the services it calls through it.
  */
 final class ShopInstance implements AutoCloseable {
-  /**
-   * How long a watch may be held (default 30 s). Shorter here because of a lost wake-up in
-   * {@code ControlPlaneClient}: a service subscribed while the watch loop is between building its next
-   * request and publishing it as in flight is not added to that request, which is then held for the
-   * whole wait. Subscriptions come in bursts at start-up (product, then payment), so the demo hit it
-   * now and then; with 5 s the cost is at most 5 s. Reported upstream.
-   */
-  static final java.time.Duration WATCH_WAIT = java.time.Duration.ofSeconds(5);
 
   private final InstanceSpec spec;
   private final int port;
@@ -61,7 +53,6 @@ final class ShopInstance implements AutoCloseable {
     p.put("mesh.control-plane.url", controlPlane.uri().toString());
     p.put("mesh.control-plane.token", controlPlane.clientToken());
     p.put("mesh.control-plane.cache-file", dataDir.resolve(spec.name() + "-mesh-cache.json").toString());
-    p.put("mesh.control-plane.wait-time", WATCH_WAIT.toSeconds() + "s");
     p.put("mesh.registration.address", "127.0.0.1");
     p.put("mesh.registration.port", port); // server.port is known up front, so this is just explicit
     p.put("mesh.registration.ttl", "10s");
