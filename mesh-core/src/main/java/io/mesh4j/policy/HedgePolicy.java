@@ -5,7 +5,9 @@ import java.time.Duration;
 /**
  * Hedged requests, opt-in and for idempotent requests only: when the first attempt has not answered
  * after a delay, a backup goes to another endpoint; the first good answer wins and the other attempt is
- * cancelled. Backups draw from the retry budget.
+ * cancelled. Backups draw from the retry budget. An attempt that fails in a way the retry policy retries
+ * (a refused connection, a status in {@code retryOn}, ...) is replaced at once under the retry policy's
+ * rules (its {@code maxAttempts}, budget and the deadline), not after the hedge delay.
  *
  * @param enabled     default false
  * @param delay       fixed delay before a backup (used when {@code percentile} is 0); default 50ms

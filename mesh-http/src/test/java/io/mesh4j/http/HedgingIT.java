@@ -8,10 +8,14 @@ import io.mesh4j.ServiceRuntime;
 import io.mesh4j.balance.EndpointStats;
 import io.mesh4j.discovery.StaticDiscovery;
 import io.mesh4j.policy.BalancerAlgorithm;
+import io.mesh4j.discovery.Endpoint;
 import io.mesh4j.policy.HedgePolicy;
+import io.mesh4j.policy.OutlierPolicy;
+import io.mesh4j.policy.RetryPolicy;
 import io.mesh4j.policy.ServicePolicy;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -123,5 +127,90 @@ class HedgingIT {
     long took = timedGet(client, post); // round robin: the first attempt goes to the slow backend
     assertThat(took).isGreaterThanOrEqualTo(400);
     assertThat(fast.hits).hasValue(0);
+  }
+
+  /**
+   * Round robin over {@code first} then {@code second}, a long hedge delay, and no outlier ejection, so
+   * every call's first attempt goes to {@code first} (a refused or failing endpoint stays in rotation).
+   */
+  private OkHttpClient firstAttemptsTo(Endpoint first, Endpoint second, RetryPolicy retries) {
+    mesh = Mesh.builder().discovery(StaticDiscovery.of("svc", List.of(first, second)))
+        .defaultPolicy(ServicePolicy.builder().balancer(BalancerAlgorithm.ROUND_ROBIN)
+            .outlier(OutlierPolicy.builder().enabled(false).build()).retries(retries)
+            .hedging(HedgePolicy.fixed(Duration.ofMillis(HEDGE_DELAY_MS))).build())
+        .build();
+    return MeshOkHttp.client(mesh, new OkHttpClient());
+  }
+
+  private static final long HEDGE_DELAY_MS = 500;
+
+  private static int refusedPort() throws Exception {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort(); // nothing listens on it once closed: connections are refused
+    }
+  }
+
+  @Test
+  void aRefusedConnectionMovesToAnotherEndpointAtOnceNotAfterTheHedgeDelay() throws Exception {
+    int deadPort = refusedPort();
+    OkHttpClient client = firstAttemptsTo(Endpoint.of("127.0.0.1", deadPort), fast.endpoint(), RetryPolicy.DEFAULT);
+    Request get = new Request.Builder().url("http://svc/x").build();
+    long worst = 0;
+    for (int i = 0; i < 10; i++) {
+      worst = Math.max(worst, timedGet(client, get)); // fails here without the fix: ConnectException
+    }
+    assertThat(worst).as("slowest of 10 hedged calls whose first attempt was refused, ms")
+        .isLessThan(HEDGE_DELAY_MS / 2);
+    ServiceRuntime rt = mesh.service("svc");
+    EndpointStats dead = rt.endpoints().stream().filter(s -> s.endpoint().port() == deadPort).findFirst().orElseThrow();
+    assertThat(dead.failures()).as("first attempts refused by the dead endpoint").isEqualTo(10);
+    assertThat(fast.hits).hasValue(10);
+    assertThat(fast.lastRequest()).containsEntry(MeshHeaders.ATTEMPT, "2");
+  }
+
+  @Test
+  void aRetryableStatusMovesToAnotherEndpointAtOnceNotAfterTheHedgeDelay() throws Exception {
+    try (TestBackend unavailable = TestBackend.start("unavailable", ex -> TestBackend.respond(ex, 503, ""))) {
+      OkHttpClient client = firstAttemptsTo(unavailable.endpoint(), fast.endpoint(), RetryPolicy.DEFAULT);
+      Request get = new Request.Builder().url("http://svc/x").build();
+      long worst = 0;
+      for (int i = 0; i < 10; i++) {
+        worst = Math.max(worst, timedGet(client, get)); // without the fix: the 503, marked mesh-no-retry
+      }
+      assertThat(worst).as("slowest of 10 hedged calls whose first attempt got a 503, ms").isLessThan(HEDGE_DELAY_MS / 2);
+      assertThat(unavailable.hits).hasValue(10);
+      assertThat(fast.hits).hasValue(10);
+    }
+  }
+
+  @Test
+  void fastRetryableFailuresStillStopAtTheRetryPolicysAttemptsAndMarkTheAnswer() throws Exception {
+    AtomicInteger hits = new AtomicInteger();
+    try (TestBackend a = TestBackend.start("a", ex -> {
+          hits.incrementAndGet();
+          TestBackend.respond(ex, 503, "");
+        });
+        TestBackend b = TestBackend.start("b", ex -> {
+          hits.incrementAndGet();
+          TestBackend.respond(ex, 503, "");
+        })) {
+      OkHttpClient client = firstAttemptsTo(a.endpoint(), b.endpoint(), RetryPolicy.builder().maxAttempts(4).build());
+      long start = System.nanoTime();
+      try (Response r = client.newCall(new Request.Builder().url("http://svc/x").build()).execute()) {
+        assertThat(r.code()).isEqualTo(503);
+        assertThat(r.header(MeshHeaders.NO_RETRY)).as("gave up: marked for the callers above").isEqualTo("1");
+      }
+      assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(HEDGE_DELAY_MS / 2);
+      assertThat(hits).as("the retry policy's maxAttempts, no more").hasValue(4);
+    }
+  }
+
+  @Test
+  void aRefusedPostIsRetriedButNeverHedged() throws Exception {
+    OkHttpClient client = firstAttemptsTo(Endpoint.of("127.0.0.1", refusedPort()), slow.endpoint(), RetryPolicy.DEFAULT);
+    Request post = new Request.Builder().url("http://svc/x").post(RequestBody.create("{}", MediaType.get("application/json")))
+        .build();
+    timedGet(client, post); // refused (never written), so safe to send to the slow backend
+    assertThat(slow.hits).hasValue(1);
   }
 }

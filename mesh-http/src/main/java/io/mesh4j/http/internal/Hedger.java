@@ -1,6 +1,7 @@
 package io.mesh4j.http.internal;
 
 import io.mesh4j.ServiceRuntime;
+import io.mesh4j.deadline.Deadline;
 import io.mesh4j.http.MeshHeaders;
 import io.mesh4j.policy.HedgePolicy;
 import io.mesh4j.policy.RetryPolicy;
@@ -11,7 +12,6 @@ import io.opentelemetry.context.Context;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import okhttp3.Call;
@@ -27,14 +27,31 @@ import okhttp3.Response;
  * good answer wins and the others are cancelled. Idempotent requests only; every backup takes a retry
  * budget token, so hedging cannot double the load on a struggling service.
  *
+ * <p>A hedged call is never worse than an unhedged one: an attempt that ends in a failure the retry
+ * rules retry (a connection refused before anything was written, a status in {@code retryOn}, a reset,
+ * a per-attempt timeout; {@link RetryInterceptor#retryReason}) is replaced at once by an attempt on
+ * another endpoint, without waiting for the hedge delay, as long as the retry policy would still retry:
+ * fewer than {@code retries.maxAttempts} attempts ended that way, a budget token is available and the
+ * deadline allows (a {@code Retry-After} is waited for, unless that would pass the deadline). Backups
+ * (at most {@code hedging.maxAttempts - 1}) come on top, so at most {@code hedging.maxAttempts} attempts
+ * are in flight at once. When every attempt has ended and none may follow, the last answer is returned
+ * marked {@value MeshHeaders#NO_RETRY} (or the last failure thrown).
+ *
  * <p>One OkHttp call cannot run two exchanges at once, so each attempt of a hedged call is its own call
  * on {@code attemptClient}: the application's client with only the mesh's attempt layer (its own
  * interceptors already ran on the original call) and its own dispatcher on the same executor, so the
- * default five-requests-per-host limit does not throttle hedges. The calling thread only waits. When
- * the original call is cancelled (its deadline passed), the attempts are cancelled too.
+ * default five-requests-per-host limit does not throttle hedges. The calling thread only waits and
+ * starts attempts. When the original call is cancelled (its deadline passed), the attempts are
+ * cancelled too.
  */
 final class Hedger {
   static final AttributeKey<Long> HEDGE = AttributeKey.longKey("mesh.hedge");
+
+  /** Told about each replacement of a failed attempt, as the retry layer records its retries. */
+  @FunctionalInterface
+  interface RetryRecorder {
+    void record(String reason, int nextAttempt);
+  }
 
   private final OkHttpClient attemptClient;
 
@@ -53,37 +70,105 @@ final class Hedger {
   }
 
   Response call(Interceptor.Chain chain, Request request, ServiceRuntime runtime, AttemptScope scope,
-      HedgePolicy hedging, ServiceRuntime.Retries retries, RetryPolicy retryPolicy) throws IOException {
-    Race race = new Race(retryPolicy);
+      HedgePolicy hedging, ServiceRuntime.Retries retries, RetryPolicy retryPolicy, RetryRecorder recorder)
+      throws IOException {
+    Race race = new Race(retryPolicy, chain);
     Context context = Context.current();
     long delay = delayNanos(hedging, runtime);
+    int retryAttempts = retryPolicy.enabled() ? retryPolicy.maxAttempts() : 1;
+    int backupsLeft = hedging.maxAttempts() - 1;
+    int retryableEnded = 0; // attempts that ended in a failure the retry rules retry
+    List<Retryable> due = new ArrayList<>(2); // replacements for them, each due at its time
+    int number = 0;
     try {
-      for (int attempt = 1; attempt <= hedging.maxAttempts(); attempt++) {
-        if (attempt > 1) {
-          if (!retries.budget().tryWithdraw()) {
-            break; // no budget for a backup: wait for what is in flight
-          }
-          Span span = Span.current();
-          if (span.isRecording()) {
-            span.addEvent("mesh.hedge", Attributes.of(HEDGE, (long) attempt));
-          }
+      start(race, request, scope, context, ++number, null);
+      long nextBackup = System.nanoTime() + delay;
+      while (true) {
+        for (Retryable ended : race.takeRetryable()) {
+          retryableEnded++;
+          Deadline deadline = Deadline.current();
+          if (retryableEnded < retryAttempts
+              && (deadline == null || ended.waitNanos < deadline.remainingNanos())) {
+            ended.dueAt = System.nanoTime() + ended.waitNanos;
+            due.add(ended);
+          } // else: given up on it, as the retry layer would (attempts exhausted, or the deadline)
         }
-        AttemptScope s = new AttemptScope();
-        s.number = attempt;
-        s.route = scope.route;
-        s.avoid = race.lastUsed();
-        s.context = context;
-        Call call = attemptClient.newCall(request.newBuilder().tag(AttemptScope.class, s).build());
-        race.start(call, s);
-        call.enqueue(race);
-        if (attempt < hedging.maxAttempts() && race.awaitGood(delay, chain, retryPolicy)) {
+        if (race.hasWinner()) {
           break;
         }
+        long now = System.nanoTime();
+        Retryable next = null;
+        for (Retryable r : due) {
+          if (next == null || r.dueAt - next.dueAt < 0) {
+            next = r;
+          }
+        }
+        if (next != null && now - next.dueAt >= 0) {
+          due.remove(next);
+          Deadline deadline = Deadline.current();
+          if ((deadline == null || !deadline.isExpired()) && retries.budget().tryWithdraw()) {
+            recorder.record(next.reason, number + 1);
+            start(race, request, scope, context, ++number, next.endpoint); // elsewhere than the failure
+            nextBackup = now + delay; // the replacement gets the full delay before it is hedged
+          } // else: no budget or no time left for it
+          continue;
+        }
+        boolean inFlight = race.inFlight() > 0;
+        if (!inFlight && next == null) {
+          break; // every attempt ended and none may follow
+        }
+        if (inFlight && backupsLeft > 0 && now - nextBackup >= 0) {
+          if (!retries.budget().tryWithdraw()) {
+            backupsLeft = 0; // no budget for a backup: wait for what is in flight
+            continue;
+          }
+          backupsLeft--;
+          Span span = Span.current();
+          if (span.isRecording()) {
+            span.addEvent("mesh.hedge", Attributes.of(HEDGE, (long) number + 1));
+          }
+          start(race, request, scope, context, ++number, race.lastUsed());
+          nextBackup = now + delay;
+          continue;
+        }
+        long wakeAt = now + Long.MAX_VALUE / 2;
+        if (next != null) {
+          wakeAt = next.dueAt;
+        }
+        if (inFlight && backupsLeft > 0 && nextBackup - wakeAt < 0) {
+          wakeAt = nextBackup;
+        }
+        race.await(wakeAt);
       }
-      race.awaitGood(Long.MAX_VALUE, chain, retryPolicy);
-      return race.result(retryPolicy);
+      return race.result(number > 1 || retryAttempts > 1);
     } finally {
       race.cancelLosers();
+    }
+  }
+
+  private void start(Race race, Request request, AttemptScope scope, Context context, int number,
+      io.mesh4j.balance.EndpointStats avoid) {
+    AttemptScope s = new AttemptScope();
+    s.number = number;
+    s.route = scope.route;
+    s.avoid = avoid;
+    s.context = context;
+    Call call = attemptClient.newCall(request.newBuilder().tag(AttemptScope.class, s).build());
+    race.start(call, s);
+    call.enqueue(race);
+  }
+
+  /** An attempt that ended in a failure the retry rules retry: why, where, and the wait it asked for. */
+  private static final class Retryable {
+    final String reason;
+    final io.mesh4j.balance.EndpointStats endpoint;
+    final long waitNanos;
+    long dueAt;
+
+    Retryable(String reason, io.mesh4j.balance.EndpointStats endpoint, long waitNanos) {
+      this.reason = reason;
+      this.endpoint = endpoint;
+      this.waitNanos = waitNanos;
     }
   }
 
@@ -134,6 +219,11 @@ final class Hedger {
           }
           lastResponse = response;
           lastCall = call;
+          String reason = RetryInterceptor.retryReason(response, true, policy);
+          if (reason != null) {
+            long retryAfter = RetryInterceptor.retryAfterNanos(response);
+            retryable.add(new Retryable(reason, scopeOf(call).used, Math.max(0, retryAfter)));
+          }
         } else {
           response.close(); // lost the race
         }
@@ -151,16 +241,34 @@ final class Hedger {
         if (!call.isCanceled() || lastFailure == null) {
           lastFailure = e;
         }
+        if (winner == null && !call.isCanceled()) {
+          AttemptScope s = scopeOf(call); // written by the attempt layer on this thread, before this callback
+          String reason = RetryInterceptor.retryReason(e, s.neverSent, true, chain);
+          if (reason != null) {
+            retryable.add(new Retryable(reason, s.used, 0));
+          }
+        }
         changed.signalAll();
       } finally {
         lock.unlock();
       }
     }
 
-    private final RetryPolicy policy;
+    private AttemptScope scopeOf(Call call) {
+      return scopes.get(calls.indexOf(call));
+    }
 
-    Race(RetryPolicy policy) {
+    private final RetryPolicy policy;
+    /** The original call: its cancellation (the deadline, or the caller) ends the race. */
+    private final Interceptor.Chain chain;
+    /** Attempts that ended retryably since the caller last looked. */
+    private final List<Retryable> retryable = new ArrayList<>(2);
+    /** {@code finished} when the caller last looked: {@link #await} returns once it moves. */
+    private int seen;
+
+    Race(RetryPolicy policy, Interceptor.Chain chain) {
       this.policy = policy;
+      this.chain = chain;
     }
 
     /** Good: an answer the retry rules would not retry (a retryable status or 429 is not good). */
@@ -168,21 +276,55 @@ final class Hedger {
       return r.code() != 429 && !policy.retriesStatus(r.code());
     }
 
-    /**
-     * Waits up to {@code nanos} for a good answer, or for every attempt started to finish. Returns
-     * whether the race is decided. Wakes every 10 ms to notice that the original call was cancelled.
-     */
-    boolean awaitGood(long nanos, Interceptor.Chain chain, RetryPolicy retryPolicy) throws IOException {
-      long end = nanos == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + nanos;
+    /** The attempts that ended retryably since the last look; marks every finish so far as seen. */
+    List<Retryable> takeRetryable() {
       lock.lock();
       try {
-        while (winner == null && finished < calls.size()) {
+        seen = finished;
+        if (retryable.isEmpty()) {
+          return List.of();
+        }
+        List<Retryable> taken = new ArrayList<>(retryable);
+        retryable.clear();
+        return taken;
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    boolean hasWinner() {
+      lock.lock();
+      try {
+        return winner != null;
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    int inFlight() {
+      lock.lock();
+      try {
+        return calls.size() - finished;
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    /**
+     * Waits until an attempt ends that the caller has not seen (or a good answer came), or until
+     * {@code wakeAt} ({@link System#nanoTime}). Wakes every 10 ms to notice that the original call was
+     * cancelled.
+     */
+    void await(long wakeAt) throws IOException {
+      lock.lock();
+      try {
+        while (winner == null && finished == seen) {
           if (chain.call().isCanceled()) {
             throw new IOException("Canceled");
           }
-          long left = end == Long.MAX_VALUE ? 10_000_000L : Math.min(10_000_000L, end - System.nanoTime());
+          long left = Math.min(10_000_000L, wakeAt - System.nanoTime());
           if (left <= 0) {
-            return false;
+            return;
           }
           try {
             changed.awaitNanos(left);
@@ -191,13 +333,17 @@ final class Hedger {
             throw new java.io.InterruptedIOException("interrupted while hedging");
           }
         }
-        return true;
       } finally {
         lock.unlock();
       }
     }
 
-    Response result(RetryPolicy retryPolicy) throws IOException {
+    /**
+     * The winner; else the last answer, marked {@value MeshHeaders#NO_RETRY} when the call gave
+     * something up ({@code gaveUp}: more than one attempt, or retries allowed more); else the last
+     * failure.
+     */
+    Response result(boolean gaveUp) throws IOException {
       lock.lock();
       try {
         if (winner != null) {
@@ -209,7 +355,8 @@ final class Hedger {
           Response r = lastResponse;
           lastResponse = null;
           kept = lastCall;
-          return r.header(MeshHeaders.NO_RETRY) == null ? r.newBuilder().header(MeshHeaders.NO_RETRY, "1").build() : r;
+          return gaveUp && r.header(MeshHeaders.NO_RETRY) == null
+              ? r.newBuilder().header(MeshHeaders.NO_RETRY, "1").build() : r;
         }
         throw lastFailure != null ? lastFailure : new IOException("hedged call produced no answer");
       } finally {

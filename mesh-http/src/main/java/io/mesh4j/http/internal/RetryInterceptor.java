@@ -68,13 +68,14 @@ public final class RetryInterceptor extends MeshLayer {
     retries.budget().deposit();
     boolean idempotent = isIdempotent(request);
     int maxAttempts = policy.enabled() ? policy.maxAttempts() : 1;
+    boolean oneShot = request.body() != null && request.body().isOneShot();
 
     // The routing layer above opened the call's scope; without it (a partial stack), open one here.
     AttemptScope outer = AttemptScope.current();
     AttemptScope scope = outer != null ? outer : new AttemptScope();
     AttemptScope previous = outer != null ? outer : scope.enter();
     try {
-      if (hedger != null && idempotent) {
+      if (hedger != null && idempotent && !oneShot) { // a one-shot body cannot be sent twice
         HedgePolicy hedging = runtime.policy().hedging();
         Route route = runtime.routeOf(scope.route);
         if (route != null && route.hedging() != null) {
@@ -84,7 +85,8 @@ public final class RetryInterceptor extends MeshLayer {
           hedging = method.hedging(hedging); // the method's override wins over route and service
         }
         if (hedging.enabled()) {
-          return hedger.call(chain, request, runtime, scope, hedging, retries, policy);
+          return hedger.call(chain, request, runtime, scope, hedging, retries, policy,
+              (reason, nextAttempt) -> record(service, reason, nextAttempt));
         }
       }
       for (int attempt = 1; ; attempt++) {
@@ -101,7 +103,7 @@ public final class RetryInterceptor extends MeshLayer {
         if (reason == null) {
           return result(response, failure, false);
         }
-        if (attempt >= maxAttempts || (request.body() != null && request.body().isOneShot())) {
+        if (attempt >= maxAttempts || oneShot) {
           // Attempts exhausted: mark, so nobody upstream retries. A client with retries off gave
           // nothing up, and leaves its callers free to retry.
           return result(response, failure, maxAttempts > 1);
