@@ -140,6 +140,16 @@ class DocsGrpcExamplesTest {
     }
   }
 
+  /** README's one-line gRPC example, called for real. */
+  private static void readmeExample(Mesh mesh) throws InterruptedException {
+    // snippet:readme-grpc
+    ManagedChannel channel = MeshGrpc.channel(mesh, "orders");   // target mesh:///orders
+    OrdersGrpc.OrdersBlockingStub orders = OrdersGrpc.newBlockingStub(channel);
+    // end-snippet
+    assertThat(orders.getOrder("9")).isEqualTo("order 9");
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  }
+
   @Test
   void aPlainMeshTargetWithADefaultMesh() throws Exception {
     Server server = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
@@ -155,6 +165,8 @@ class DocsGrpcExamplesTest {
       // end-snippet
       assertThat(OrdersGrpc.newBlockingStub(channel).getOrder("8")).isEqualTo("order 8");
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      MeshGrpc.clearDefault();
+      readmeExample(mesh);
     } finally {
       MeshGrpc.clearDefault();
       server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
