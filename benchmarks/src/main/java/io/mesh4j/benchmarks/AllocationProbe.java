@@ -3,7 +3,6 @@ package io.mesh4j.benchmarks;
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.concurrent.ThreadLocalRandom;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 
@@ -87,7 +86,7 @@ public final class AllocationProbe {
       long[] pairedDiff = new long[calls];
       int[] order = {0, 1, 2};
       for (int i = 0; i < calls; i++) {
-        shuffle(order);
+        ProbeMath.shuffle(order);
         for (int v : order) {
           long c0 = threads.getCurrentThreadCpuTime();
           long t0 = System.nanoTime();
@@ -105,27 +104,13 @@ public final class AllocationProbe {
         long[] a = nanos[v];
         double mean = Arrays.stream(a).average().orElse(Double.NaN) / 1e3;
         Arrays.sort(a);
-        p50[v] = pct(a, 0.50);
+        p50[v] = ProbeMath.pct(a, 0.50);
         System.out.printf(Locale.ROOT, "%-16s %8.1f %8.1f %8.1f %8.1f %8.1f %10.2f%n", NAMES[v], p50[v],
-            pct(a, 0.90), pct(a, 0.99), pct(a, 0.999), mean, cpuNanos[v] / 1e3 / calls);
+            ProbeMath.pct(a, 0.90), ProbeMath.pct(a, 0.99), ProbeMath.pct(a, 0.999), mean, cpuNanos[v] / 1e3 / calls);
       }
       Arrays.sort(pairedDiff);
       System.out.printf(Locale.ROOT, "p50(mesh) - p50(bare) = %.1f us; median of per-round (mesh - bare) = %.1f us;"
-          + " p50(meshNoMeshHost) - p50(bare) = %.1f us%n", p50[1] - p50[0], pct(pairedDiff, 0.50), p50[2] - p50[0]);
-    }
-  }
-
-  private static double pct(long[] sorted, double q) {
-    return sorted[(int) Math.min(sorted.length - 1, Math.floor(q * sorted.length))] / 1e3;
-  }
-
-  private static void shuffle(int[] a) {
-    ThreadLocalRandom r = ThreadLocalRandom.current();
-    for (int i = a.length - 1; i > 0; i--) {
-      int j = r.nextInt(i + 1);
-      int t = a[i];
-      a[i] = a[j];
-      a[j] = t;
+          + " p50(meshNoMeshHost) - p50(bare) = %.1f us%n", p50[1] - p50[0], ProbeMath.pct(pairedDiff, 0.50), p50[2] - p50[0]);
     }
   }
 }

@@ -10,6 +10,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.mesh4j.Mesh;
+import io.mesh4j.benchmarks.ProbeMath;
 import io.mesh4j.discovery.Endpoint;
 import io.mesh4j.discovery.StaticDiscovery;
 import io.mesh4j.grpc.MeshGrpc;
@@ -26,7 +27,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -138,7 +138,7 @@ public final class GrpcOverheadProbe {
       long[] pairedRetry = new long[calls];
       int[] order = {0, 1, 2};
       for (int i = 0; i < calls; i++) {
-        shuffle(order);
+        ProbeMath.shuffle(order);
         for (int v : order) {
           long t0 = System.nanoTime();
           ClientCalls.blockingUnaryCall(channels[v], ECHO, CallOptions.DEFAULT, payload);
@@ -154,16 +154,16 @@ public final class GrpcOverheadProbe {
         long[] a = nanos[v];
         double mean = Arrays.stream(a).average().orElse(Double.NaN) / 1e3;
         Arrays.sort(a);
-        p50[v] = pct(a, 0.50);
-        System.out.printf(Locale.ROOT, "%-12s %8.1f %8.1f %8.1f %8.1f %8.1f%n", NAMES[v], p50[v], pct(a, 0.90),
-            pct(a, 0.99), pct(a, 0.999), mean);
+        p50[v] = ProbeMath.pct(a, 0.50);
+        System.out.printf(Locale.ROOT, "%-12s %8.1f %8.1f %8.1f %8.1f %8.1f%n", NAMES[v], p50[v], ProbeMath.pct(a, 0.90),
+            ProbeMath.pct(a, 0.99), ProbeMath.pct(a, 0.999), mean);
       }
       Arrays.sort(paired);
       Arrays.sort(pairedRetry);
       System.out.printf(Locale.ROOT, "p50(mesh) - p50(plain) = %.1f us; median of per-round (mesh - plain) = %.1f us%n",
-          p50[2] - p50[0], pct(paired, 0.50));
+          p50[2] - p50[0], ProbeMath.pct(paired, 0.50));
       System.out.printf(Locale.ROOT, "p50(mesh) - p50(plain+retry) = %.1f us; median of per-round (mesh - plain+retry) = %.1f us%n",
-          p50[2] - p50[1], pct(pairedRetry, 0.50));
+          p50[2] - p50[1], ProbeMath.pct(pairedRetry, 0.50));
     } finally {
       plain.shutdownNow();
       plainRetry.shutdownNow();
@@ -171,19 +171,5 @@ public final class GrpcOverheadProbe {
       mesh.close();
       server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
-  }
-
-  private static void shuffle(int[] a) {
-    ThreadLocalRandom r = ThreadLocalRandom.current();
-    for (int i = a.length - 1; i > 0; i--) {
-      int j = r.nextInt(i + 1);
-      int t = a[i];
-      a[i] = a[j];
-      a[j] = t;
-    }
-  }
-
-  private static double pct(long[] sorted, double q) {
-    return sorted[(int) Math.min(sorted.length - 1, Math.floor(q * sorted.length))] / 1e3;
   }
 }
