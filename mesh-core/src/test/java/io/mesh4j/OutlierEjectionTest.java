@@ -54,6 +54,25 @@ class OutlierEjectionTest {
   }
 
   @Test
+  void failuresToReachCountLikeFailedAttemptsButRecordNoLatencyOrInFlight() {
+    try (MeshFixture f = MeshFixture.create(POLICY, endpoints(4))) {
+      EndpointStats a = f.stats(A);
+      f.fail(a, 1); // one failed attempt, then two failed connection attempts: three in a row
+      double ewmaBefore = a.ewmaNanos(f.ticker.nanoTime(), 1e10);
+      int pendingBefore = a.pending();
+
+      f.runtime().onUnreachable(a);
+      assertThat(a.isEjected()).isFalse();
+      f.runtime().onUnreachable(a);
+
+      assertThat(a.isEjected()).isTrue();
+      assertThat(a.pending()).isEqualTo(pendingBefore);
+      assertThat(a.ewmaNanos(f.ticker.nanoTime(), 1e10)).isEqualTo(ewmaBefore);
+      assertNeverPicked(f, a, 100);
+    }
+  }
+
+  @Test
   void successResetsTheFailureCount() {
     try (MeshFixture f = MeshFixture.create(POLICY, endpoints(4))) {
       EndpointStats a = f.stats(A);

@@ -115,6 +115,24 @@ final class MeshLoadBalancer extends LoadBalancer {
     return Status.OK;
   }
 
+  /**
+   * A failed connection attempt is a failure to reach the endpoint: it counts toward the mesh's outlier
+   * ejection (ServiceRuntime.onUnreachable), as a refused connection does on HTTP. gRPC reports one
+   * TRANSIENT_FAILURE per failed attempt (its reconnect backoff paces them), so an endpoint that went
+   * away is ejected after the policy's consecutive failures even though picks no longer reach it.
+   */
+  private void countConnectFailure(SubchannelEntry entry) {
+    if (runtime == null) {
+      return;
+    }
+    for (EndpointStats stats : runtime.endpoints()) {
+      if (stats.endpoint().address().equals(entry.address)) {
+        runtime.onUnreachable(stats);
+        return;
+      }
+    }
+  }
+
   private void onSubchannelState(SubchannelEntry entry, ConnectivityStateInfo info) {
     if (entries.get(entry.address) != entry) {
       return; // removed meanwhile
@@ -131,6 +149,7 @@ final class MeshLoadBalancer extends LoadBalancer {
     if (state == TRANSIENT_FAILURE) {
       entry.lastError = info.getStatus();
       entry.failing = true;
+      countConnectFailure(entry);
       helper.refreshNameResolution();
     } else if (state == READY) {
       entry.failing = false;

@@ -178,10 +178,41 @@ class LbBalancingIT {
           assertThat(backends.get(1).calls.get() + backends.get(2).calls.get()).isEqualTo(survivorsBefore + 100);
           EndpointStats dead = mesh.service("orders").endpoints().stream()
               .filter(e -> e.endpoint().port() == victim.port).findFirst().orElseThrow();
-          // Whether the mesh ejected it depends on how many attempts hit it before its subchannel left
-          // READY (the balancer then never sees it again); either way it serves nothing now.
+          // Nothing left in flight on it; ejection (after 5 consecutive failures, counted from its
+          // failed reconnects too) is the next test's subject, with a threshold that keeps it short.
           assertThat(dead.pending()).isZero();
-          System.out.println("killed endpoint: " + dead + ", ejected=" + dead.isEjected() + ", events=" + events);
+        } finally {
+          channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+      }
+    }
+  }
+
+  @Test
+  void aKilledServerIsEjectedFromItsFailedReconnectsAlone() throws Exception {
+    try (GrpcBackends backends = GrpcBackends.start(3)) {
+      StaticPolicySource policies = StaticPolicySource.create();
+      policies.put("orders", ServicePolicy.builder()
+          .outlier(io.mesh4j.policy.OutlierPolicy.builder().consecutiveFailures(2).build()).build());
+      try (Mesh mesh = mesh(StaticDiscovery.of("orders", backends.endpoints()), policies)) {
+        ManagedChannel channel = MeshGrpc.channel(mesh, "orders");
+        try {
+          var stub = TestServiceGrpc.newBlockingStub(channel);
+          AtomicReference<Throwable> failure = new AtomicReference<>();
+          assertThat(run(stub, 30, failure)).as("warm-up failures (first: %s)", failure.get()).isZero();
+          GrpcBackends.Backend victim = backends.get(0);
+          EndpointStats dead = mesh.service("orders").endpoints().stream()
+              .filter(e -> e.endpoint().port() == victim.port).findFirst().orElseThrow();
+          assertThat(dead.isEjected()).isFalse();
+
+          victim.kill();
+          // No call is made: the subchannel's reconnects are refused (one now, the next after gRPC's
+          // ~1 s reconnect backoff), and each counts as a failure to reach the endpoint.
+          await().atMost(Duration.ofSeconds(20)).until(dead::isEjected);
+          assertThat(events).anyMatch(e -> e.contains("ejected") && e.contains(":" + victim.port));
+          assertThat(dead.pending()).isZero();
+          // The survivors carry on.
+          assertThat(run(stub, 30, failure)).as("failures after the kill (first: %s)", failure.get()).isZero();
         } finally {
           channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
