@@ -325,8 +325,9 @@ public final class ServiceRuntime {
    * Reports that {@code e} could not be reached outside any request attempt — a gRPC subchannel's
    * connection attempt failed, say. It counts toward outlier ejection exactly like a failed attempt (the
    * same consecutive-failure threshold, ejection time, cap and panic rules), so an endpoint that refuses
-   * connections is ejected whether or not requests were sent to it, as on HTTP; it records no latency
-   * and leaves the in-flight count as it was.
+   * connections is ejected whether or not requests were sent to it, as on HTTP. It is counted in the
+   * endpoint's {@code requests()} and {@code failures()} like an attempt, records no latency and leaves
+   * the in-flight count as it was.
    */
   public void onUnreachable(EndpointStats e) {
     e.onStart(); // onFinish closes an attempt; this pair leaves pending as it was
