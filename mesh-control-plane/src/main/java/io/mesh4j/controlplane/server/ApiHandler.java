@@ -212,30 +212,34 @@ final class ApiHandler extends Handler.Abstract {
       throw new Problem(415, "Unsupported media type", Params.quote(type) + " (expected: application/json)");
     }
     long length = ex.request.getLength();
-    if (length > maxBodyBytes) {
-      throw tooLarge(length);
+    if (length > drainBudget()) {
+      throw tooLarge(length); // too much to read through: answer and close at once
     }
-    Content.Source.asByteArrayAsync(ex.request, maxBodyBytes).whenCompleteAsync((bytes, failure) -> {
+    // Past the limit the reader reads on (and throws away) so that the client gets the 413, not a reset.
+    BodyReader.read(ex.request, maxBodyBytes, drainBudget(), (bytes, tooLarge, failure) -> executor.execute(() -> {
       try {
         if (failure != null) {
-          // Jetty fails the read when the body grows past the limit, or when the client goes away.
-          throw bodyFailure(failure);
+          throw bodyFailure(failure); // the client went away, or sent a broken body
+        }
+        if (tooLarge) {
+          throw tooLarge(length); // -1 when chunked
         }
         ex.body = bytes;
         dispatch(ex, route, method);
       } catch (Throwable t) {
         fail(ex, t);
       }
-    }, executor);
+    }));
   }
 
   private Problem bodyFailure(Throwable failure) {
-    Throwable t = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
-        ? failure.getCause() : failure;
-    if (t instanceof IllegalArgumentException || t instanceof IllegalStateException) {
-      return tooLarge(-1);
-    }
-    return new Problem(400, "Unreadable body", "the request body could not be read: " + t.getClass().getSimpleName());
+    return new Problem(400, "Unreadable body", "the request body could not be read: "
+        + failure.getClass().getSimpleName());
+  }
+
+  /** How much of an over-limit body is read and thrown away so that the client sees the 413. */
+  private long drainBudget() {
+    return Math.max(16L * maxBodyBytes, 16L << 20);
   }
 
   private Problem tooLarge(long length) {

@@ -4,6 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mesh4j.controlplane.Http;
 import io.mesh4j.controlplane.TestControlPlane;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -154,6 +160,60 @@ class PolicyIT {
     assertThat(r.status()).isEqualTo(413);
     assertThat(r.contentType()).isEqualTo("application/problem+json");
     assertThat(cp.server.store().revision()).isZero();
+  }
+
+  /**
+   * A client that writes its whole oversized body before reading (as java.net.http, OkHttp and curl
+   * without Expect do) reads the 413. Before the server drained the body it answered and closed after
+   * the headers, and the client's remaining writes were answered by a reset that destroyed the 413.
+   * Fixed-length and chunked bodies of 12 MB: more than loopback socket buffers hold, so the client is
+   * still writing when the server has answered (with a smaller body the race went either way).
+   */
+  @Test
+  void aClientThatSendsItsWholeOversizedBodyReadsThe413() throws Exception {
+    byte[] body = ("{\"routes\":[" + "{},".repeat(4_000_000) + "{}]}").getBytes(StandardCharsets.US_ASCII);
+    for (int i = 0; i < 3; i++) {
+      for (boolean chunked : new boolean[] {false, true}) {
+        String answer = rawPut(body, chunked);
+        assertThat(answer).as("chunked=%s", chunked).startsWith("HTTP/1.1 413 ")
+            .contains("application/problem+json").contains("expected: at most 262144 bytes");
+      }
+    }
+    assertThat(cp.server.store().revision()).isZero();
+  }
+
+  private String rawPut(byte[] body, boolean chunked) throws Exception {
+    URI uri = cp.server.uri();
+    try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
+      socket.setSoTimeout(30_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(("PUT " + P + " HTTP/1.1\r\nHost: " + uri.getHost() + "\r\nAuthorization: Bearer "
+          + TestControlPlane.ADMIN + "\r\nContent-Type: application/json\r\n"
+          + (chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: " + body.length + "\r\n")
+          + "\r\n").getBytes(StandardCharsets.US_ASCII));
+      for (int off = 0; off < body.length; off += 65_536) {
+        int n = Math.min(65_536, body.length - off);
+        if (chunked) {
+          out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        }
+        out.write(body, off, n);
+        if (chunked) {
+          out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+        }
+      }
+      if (chunked) {
+        out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      }
+      out.flush();
+      InputStream in = socket.getInputStream();
+      ByteArrayOutputStream answer = new ByteArrayOutputStream();
+      byte[] buf = new byte[8192];
+      // The 413 carries Connection: close, so the answer ends when the server closes.
+      for (int n; (n = in.read(buf)) >= 0; ) {
+        answer.write(buf, 0, n);
+      }
+      return answer.toString(StandardCharsets.UTF_8);
+    }
   }
 
   @Test

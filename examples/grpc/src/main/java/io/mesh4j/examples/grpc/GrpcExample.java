@@ -41,6 +41,11 @@ import java.util.function.Consumer;
 public final class GrpcExample {
   private GrpcExample() {}
 
+  /** How long the slow server takes per call. */
+  static final Duration SLOW = Duration.ofMillis(20);
+  /** Calls made before counting starts, while the JVM and the connections warm up. */
+  static final Duration WARM_UP = Duration.ofMillis(1500);
+
   /** Calls answered per server (and "(failed)") in each half of the run. */
   public record Result(Map<String, Integer> firstHalf, Map<String, Integer> secondHalf) {}
 
@@ -52,7 +57,7 @@ public final class GrpcExample {
   public static Result run(Duration half, Consumer<String> out) throws Exception {
     List<Server> servers = new ArrayList<>();
     servers.add(start("fast", Duration.ZERO));
-    servers.add(start("slow", Duration.ofMillis(20)));
+    servers.add(start("slow", SLOW));
     servers.add(start("doomed", Duration.ZERO));
 
     // Discovery and policy: static here; from the control plane in production (ControlPlaneClient).
@@ -63,19 +68,34 @@ public final class GrpcExample {
     }
     discovery.set("greeter", endpoints);
     StaticPolicySource policies = StaticPolicySource.create();
+    // The balancer's latency memory (peak-EWMA decay) is 10 s by default: right for a service that runs
+    // for days, too long for a demo of a few seconds, where the slow first calls of a cold JVM would
+    // still be remembered at the end. 500 ms lets them fade during the warm-up.
     policies.putJson("greeter", """
         { "timeouts": { "total": "1s" },
+          "balancer": { "decay": "500ms" },
           "retries":  { "maxAttempts": 3, "retryOn": [503, 499] } }""");
 
+    out.accept("greeter: 3 servers on loopback - 'fast', 'slow' (answers after " + SLOW.toMillis()
+        + " ms) and 'doomed' (stopped half-way); 4 threads call through the mesh channel.");
+    out.accept("watch: 'slow' gets only the occasional probe, and stopping 'doomed' fails no call.");
     try (Mesh mesh = Mesh.builder().discovery(discovery).policies(policies).eventLog(out).build()) {
       ManagedChannel channel = MeshGrpc.channel(mesh, "greeter");   // the one line
       try {
+        // Not counted: connections, class loading and JIT make the first calls slow on every server.
+        callFor(channel, WARM_UP);
         Map<String, Integer> first = callFor(channel, half);
         out.accept("first half:  " + first);
         out.accept("stopping 'doomed'");
         servers.get(2).shutdownNow();
         Map<String, Integer> second = callFor(channel, half);
         out.accept("second half: " + second);
+        int total = first.values().stream().mapToInt(Integer::intValue).sum();
+        int slow = first.getOrDefault("slow", 0);
+        out.accept(String.format(java.util.Locale.ROOT, "verdict: 'slow' answered %d of %d calls (%.1f%%, a third"
+            + " under round robin); %s", slow, total, 100.0 * slow / Math.max(total, 1),
+            second.containsKey("(failed)") ? second.get("(failed)") + " calls failed after 'doomed' stopped"
+                : "no call failed after 'doomed' stopped"));
         return new Result(first, second);
       } finally {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
