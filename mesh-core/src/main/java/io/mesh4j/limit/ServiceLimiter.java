@@ -1,5 +1,6 @@
 package io.mesh4j.limit;
 
+import io.mesh4j.DeadlineExceededException;
 import io.mesh4j.limit.LimitExceededException.Limit;
 import io.mesh4j.policy.Durations;
 import io.mesh4j.policy.LimitPolicy;
@@ -62,13 +63,36 @@ public final class ServiceLimiter {
   /**
    * Admits one call: takes a rate token, then a concurrency slot, together waiting at most the
    * policy's {@code maxWait}. A call refused by the concurrency limit gives its rate token back, since
-   * it was never sent.
+   * it was never sent. Same as {@code acquire(Long.MAX_VALUE)}: for callers with no deadline.
    *
    * @throws LimitExceededException when a limit has no room within {@code maxWait}; nothing may be sent
    * @throws InterruptedIOException when the thread is interrupted while waiting (its interrupt status is
    *     kept); nothing may be sent
    */
   public void acquire() throws LimitExceededException, InterruptedIOException {
+    try {
+      acquire(Long.MAX_VALUE);
+    } catch (DeadlineExceededException e) {
+      throw new AssertionError("no deadline to pass", e);
+    }
+  }
+
+  /**
+   * Admits one call whose deadline is {@code deadlineLeftNanos} away: as {@link #acquire()}, but waiting
+   * at most {@code min(maxWait, deadlineLeftNanos)}. A wait cut short by the deadline fails with a
+   * {@link DeadlineExceededException} (nothing sent), not with a limit error: the call had no time
+   * left, whatever the limits would have allowed.
+   *
+   * @throws LimitExceededException when a limit has no room within {@code maxWait} (and the deadline is
+   *     later); nothing may be sent
+   * @throws DeadlineExceededException when the deadline passes while waiting for room; nothing was sent
+   * @throws InterruptedIOException when the thread is interrupted while waiting; nothing may be sent
+   */
+  public void acquire(long deadlineLeftNanos) throws LimitExceededException, DeadlineExceededException,
+      InterruptedIOException {
+    // The deadline binds when it comes before maxWait: then running out of wait means running out of time.
+    boolean deadlineBinds = deadlineLeftNanos < maxWaitNanos;
+    long waitCap = deadlineBinds ? Math.max(deadlineLeftNanos, 0) : maxWaitNanos;
     long waited = 0;
     boolean tokenTaken = false;
     try {
@@ -78,18 +102,21 @@ public final class ServiceLimiter {
             throw rateExceeded(0);
           }
           long start = ticker.nanoTime();
-          boolean acquired = rate.acquireNanos(maxWaitNanos);
+          boolean acquired = waitCap > 0 && rate.acquireNanos(waitCap);
           waited = ticker.nanoTime() - start;
           if (!acquired) {
+            if (deadlineBinds) {
+              throw deadlinePassed(waited, "the rate limit");
+            }
             throw rateExceeded(waited);
           }
         }
         tokenTaken = true;
       }
       if (concurrency != null && !concurrency.tryAcquire()) {
-        long left = maxWaitNanos - waited;
+        long left = waitCap - waited;
         boolean acquired = false;
-        if (left > 0) {
+        if (left > 0 && maxWaitNanos > 0) {
           long start = ticker.nanoTime();
           acquired = concurrency.acquireNanos(left);
           waited += ticker.nanoTime() - start;
@@ -97,6 +124,9 @@ public final class ServiceLimiter {
         if (!acquired) {
           if (tokenTaken) {
             rate.refund();
+          }
+          if (deadlineBinds && maxWaitNanos > 0) {
+            throw deadlinePassed(waited, "the concurrency limit");
           }
           throw concurrencyExceeded(waited);
         }
@@ -111,6 +141,12 @@ public final class ServiceLimiter {
       io.initCause(e);
       throw io;
     }
+  }
+
+  private DeadlineExceededException deadlinePassed(long waitedNanos, String limit) {
+    return new DeadlineExceededException(service, "deadline passed after waiting " + millis(waitedNanos)
+        + " for room under " + limit + " (limits.maxWait " + Durations.format(policy.maxWait())
+        + " is longer than the time the call had left); nothing was sent", false, null);
   }
 
   /** The call was answered without an overload signal. */

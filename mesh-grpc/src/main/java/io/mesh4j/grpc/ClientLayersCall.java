@@ -190,9 +190,12 @@ final class ClientLayersCall<Q, R> extends ClientCall<Q, R> implements Consumer<
     ServiceLimiter l = owner.mesh.limiters().forService(runtime);
     if (l != null) {
       try {
-        l.acquire();
+        l.acquire(deadlineLeft); // never waits past the deadline
       } catch (LimitExceededException e) {
         closeHere(Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage()).withCause(e), false);
+        return;
+      } catch (DeadlineExceededException e) {
+        closeHere(Status.DEADLINE_EXCEEDED.withDescription(e.getMessage()).withCause(e), false);
         return;
       } catch (InterruptedIOException e) {
         closeHere(Status.CANCELLED.withDescription(e.getMessage()).withCause(e), false);

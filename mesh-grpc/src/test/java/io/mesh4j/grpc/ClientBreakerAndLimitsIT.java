@@ -174,6 +174,35 @@ class ClientBreakerAndLimitsIT {
     assertThat(call().isOk()).isTrue();
   }
 
+  /** As on HTTP (LimitIT): a wait for room ends at the call's deadline, not at the longer maxWait. */
+  @Test
+  void aWaitForRoomEndsAtTheDeadlineNotAtMaxWait() throws Exception {
+    policies.put("orders", ServicePolicy.builder().limits(LimitPolicy.concurrency(1, Duration.ofSeconds(30))).build());
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch arrived = new CountDownLatch(1);
+    service.handler = (req, resp) -> {
+      arrived.countDown();
+      release.await(60, TimeUnit.SECONDS);
+      IcptFixtures.ok("orders").handle(req, resp);
+    };
+    var first = TestServiceGrpc.newFutureStub(channel).unaryCall(IcptFixtures.request());
+    assertThat(arrived.await(10, TimeUnit.SECONDS)).isTrue();
+    try {
+      long start = System.nanoTime();
+      StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
+          () -> stub.withDeadlineAfter(300, TimeUnit.MILLISECONDS).unaryCall(IcptFixtures.request()));
+      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+      assertThat(e.getStatus().getDescription()).contains("service 'orders'")
+          .contains("for room under the concurrency limit").contains("nothing was sent");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(6)); // not 30 s
+      assertThat(service.calls).hasValue(1);
+    } finally {
+      release.countDown();
+    }
+    assertThat(first.get(10, TimeUnit.SECONDS).getUsername()).isEqualTo("orders");
+    assertThat(limiter().inFlight()).isZero();
+  }
+
   @Test
   void permitsAreReleasedExactlyOnceUnderConcurrencyWithFailuresAndCancellations() throws Exception {
     int limit = 4;

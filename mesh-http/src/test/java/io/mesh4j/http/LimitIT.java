@@ -204,6 +204,50 @@ class LimitIT {
     assertThat(limiters.get("backend").orElseThrow().concurrencyLimit().inFlight()).isZero();
   }
 
+  /**
+   * A call waiting for room under a limit whose maxWait (30 s) is longer than its deadline (300 ms) fails
+   * at the deadline, with a deadline error that says it waited for room and sent nothing. Before, the wait
+   * ignored the deadline: the call waited the whole maxWait and then reported a deadline "passed before
+   * the response" with wasSent() true.
+   */
+  @Test
+  void aWaitForRoomEndsAtTheDeadlineNotAtMaxWait() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch holding = new CountDownLatch(1);
+    TestBackend backend = backend(ex -> {
+      holding.countDown();
+      release.await(60, TimeUnit.SECONDS);
+    }, 200);
+    OkHttpClient client = client(backend, LimitPolicy.concurrency(1, Duration.ofSeconds(30)));
+    Thread holder = new Thread(() -> {
+      try {
+        get(client);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    holder.start();
+    try {
+      assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue(); // the only slot is taken
+      try (io.opentelemetry.context.Scope ignored = io.mesh4j.deadline.Deadline.after(Duration.ofMillis(300))
+          .makeCurrent()) {
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> get(client))
+            .isInstanceOfSatisfying(io.mesh4j.DeadlineExceededException.class, e -> {
+              assertThat(e.wasSent()).isFalse();
+              assertThat(e.getMessage()).startsWith("service 'backend': deadline passed after waiting")
+                  .contains("for room under the concurrency limit").endsWith("nothing was sent");
+            });
+        // Far below the 30 s maxWait it used to wait (not a timing window: the bound is 20x the deadline).
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(6));
+      }
+      assertThat(backend.hits.get()).as("the waiting call sent nothing").isEqualTo(1);
+    } finally {
+      release.countDown();
+      holder.join(10_000);
+    }
+  }
+
   @Test
   void fixedConcurrencyLimitWithMaxWaitQueuesEveryCallAndNeverExceedsIt() throws Exception {
     // 5 ms of simulated work per request, so that calls overlap.

@@ -54,6 +54,9 @@ public final class DeadlineInterceptor extends MeshLayer {
         return response;
       }
       response.close();
+    } catch (DeadlineExceededException e) {
+      canceller.stop();
+      throw e; // a layer below ran out of time itself and said where (the limits, waiting for room)
     } catch (IOException e) {
       if (canceller.stop()) {
         throw exceeded(service, source, remaining, e);

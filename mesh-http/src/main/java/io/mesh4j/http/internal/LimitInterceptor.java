@@ -1,6 +1,7 @@
 package io.mesh4j.http.internal;
 
 import io.mesh4j.Mesh;
+import io.mesh4j.deadline.Deadline;
 import io.mesh4j.limit.LimitExceededException;
 import io.mesh4j.limit.ServiceLimiter;
 import io.mesh4j.limit.ServiceLimiters;
@@ -12,12 +13,13 @@ import okhttp3.Response;
 
 /**
  * Client-side limits: the service's rate limit, then its concurrency limit, waiting at most the
- * policy's {@code maxWait} for room and otherwise failing with {@link LimitExceededException},
- * sending nothing.
+ * policy's {@code maxWait} for room, and never past the call's deadline, and otherwise failing with
+ * {@link LimitExceededException} (or {@link io.mesh4j.DeadlineExceededException} when the deadline came
+ * first), sending nothing.
  *
  * <p>It sits above the circuit breaker and the retries so that it counts logical calls, and so that a
  * call waiting for room holds no breaker permission meanwhile; below the deadline layer, whose
- * deadline cancels a call that waits too long.
+ * deadline bounds the wait (a cancelled OkHttp call does not wake a thread waiting here; the deadline does).
  *
  * <p>The concurrency slot is released when the response headers arrive (or the call fails), not when
  * the body is closed: the body is read at the caller's pace, and holding the slot until then would
@@ -44,7 +46,10 @@ public final class LimitInterceptor extends MeshLayer {
     if (limiter == null) {
       return chain.proceed(request); // the policy sets no limit
     }
-    limiter.acquire(); // LimitExceededException or InterruptedIOException: nothing sent
+    // The deadline layer above made the call's deadline current: a wait for room never outlasts it.
+    Deadline deadline = Deadline.current();
+    // LimitExceededException, DeadlineExceededException or InterruptedIOException: nothing sent.
+    limiter.acquire(deadline == null ? Long.MAX_VALUE : deadline.remainingNanos());
     Response response;
     try {
       response = chain.proceed(request);
