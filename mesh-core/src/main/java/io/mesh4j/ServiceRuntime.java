@@ -310,8 +310,9 @@ public final class ServiceRuntime {
     if (outcome != Outcome.CANCELLED) {
       e.observe(now - startNanos, now, s.policy.balancer().decay().toNanos());
     }
-    if (outcome == Outcome.SUCCESS && s.policy.hedging().percentile() > 0) {
-      latencies.record(now - startNanos); // only services that hedge at a percentile pay for the sample
+    if (outcome == Outcome.SUCCESS && latencies.wanted()) {
+      // Only services whose calls hedge at a percentile (policy, route or method) pay for the sample.
+      latencies.record(now - startNanos);
     }
     boolean counted = outcome == Outcome.SUCCESS || outcome == Outcome.FAILURE;
     int failures = e.onFinish(outcome == Outcome.FAILURE, counted);
@@ -474,8 +475,9 @@ public final class ServiceRuntime {
   }
 
   /**
-   * The {@code percentile} of this service's recent successful attempt latencies (sampled while the
-   * policy hedges at a percentile), or -1 when too few are known.
+   * The {@code percentile} of this service's recent successful attempt latencies, or -1 when too few
+   * are known. The first call turns sampling on: whatever asks for a percentile (a service policy, a
+   * route or an annotated method hedging at one) gets samples from then on.
    */
   public long latencyPercentileNanos(int percentile) {
     return latencies.percentileNanos(percentile);
