@@ -172,8 +172,12 @@ final class Hedger {
     }
   }
 
-  /** The attempts of one hedged call and their outcomes; guarded by {@code lock}. */
-  private static final class Race implements Callback {
+  /**
+   * The attempts of one hedged call and their outcomes; guarded by {@code lock}. Once the caller has
+   * taken the result ({@code decided}), every answer that still arrives is closed at once: nobody will
+   * read it, and an unclosed body holds its connection.
+   */
+  static final class Race implements Callback {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final List<Call> calls = new ArrayList<>(2);
@@ -185,6 +189,8 @@ final class Hedger {
     private Response lastResponse;
     private Call lastCall;
     private IOException lastFailure;
+    /** The result was handed out (or the race torn down): later answers are closed on arrival. */
+    private boolean decided;
 
     void start(Call call, AttemptScope scope) {
       lock.lock();
@@ -210,7 +216,9 @@ final class Hedger {
       lock.lock();
       try {
         finished++;
-        if (winner == null && isGood(response)) {
+        if (decided) {
+          response.close(); // arrived after the race was decided: nobody will read it
+        } else if (winner == null && isGood(response)) {
           winner = response;
           kept = call;
         } else if (winner == null) {
@@ -266,6 +274,7 @@ final class Hedger {
     /** {@code finished} when the caller last looked: {@link #await} returns once it moves. */
     private int seen;
 
+    /** @param chain the original call's chain (only its call's cancellation is read) */
     Race(RetryPolicy policy, Interceptor.Chain chain) {
       this.policy = policy;
       this.chain = chain;
@@ -346,6 +355,7 @@ final class Hedger {
     Response result(boolean gaveUp) throws IOException {
       lock.lock();
       try {
+        decided = true;
         if (winner != null) {
           Response w = winner;
           winner = null; // handed to the caller: not closed by cancelLosers
@@ -367,6 +377,7 @@ final class Hedger {
     void cancelLosers() {
       lock.lock();
       try {
+        decided = true;
         for (int i = 0; i < calls.size(); i++) {
           Call c = calls.get(i);
           if (c != kept) {
