@@ -58,8 +58,6 @@ public final class ServiceRuntime {
 
   private volatile State state;
   private final RecentLatencies latencies;
-  /** The retry budget and backoff of the policy in force; replaced (budget reset) when the section changes. */
-  private volatile Retries retries;
   /** Told after the endpoint set or the policy changed; copy-on-write because changes are rare. */
   private final List<Runnable> changeListeners = new CopyOnWriteArrayList<>();
 
@@ -99,6 +97,12 @@ public final class ServiceRuntime {
   /** One consistent view of the service, immutable. */
   private static final class State {
     final ServicePolicy policy;
+    /**
+     * The retry budget and backoff of this policy: part of the one snapshot, so a call never pairs one
+     * revision's retry rules with another's budget. Carried over (budget kept) while the retries section
+     * is unchanged; a new section starts a new budget.
+     */
+    final Retries retries;
     final long policyRevision;
     final long endpointsRevision;
     final Balancer balancer;
@@ -111,9 +115,10 @@ public final class ServiceRuntime {
     final boolean anyEjected;
     final long nextReadmitNanos;
 
-    State(ServicePolicy policy, long policyRevision, long endpointsRevision, Balancer balancer,
+    State(ServicePolicy policy, Retries retries, long policyRevision, long endpointsRevision, Balancer balancer,
         List<EndpointStats> endpoints) {
       this.policy = policy;
+      this.retries = retries;
       this.policyRevision = policyRevision;
       this.endpointsRevision = endpointsRevision;
       this.balancer = balancer;
@@ -140,14 +145,7 @@ public final class ServiceRuntime {
         List<Route.Destination> ds = routes.get(r).destinations();
         subsets[r] = new Pool[ds.size()];
         for (int d = 0; d < ds.size(); d++) {
-          Map<String, String> labels = ds.get(d).labels();
-          List<EndpointStats> matching = new ArrayList<>();
-          for (EndpointStats e : endpoints) {
-            if (e.endpoint().labels().entrySet().containsAll(labels.entrySet())) {
-              matching.add(e);
-            }
-          }
-          subsets[r][d] = new Pool(matching, threshold);
+          subsets[r][d] = new Pool(matching(endpoints, ds.get(d).labels()), threshold);
         }
       }
     }
@@ -171,9 +169,8 @@ public final class ServiceRuntime {
     this.eventLog = eventLog;
     this.serviceAttributes = Attributes.of(MeshTelemetry.SERVICE, name);
     this.defaultPolicy = defaultPolicy;
-    this.retries = retriesFor(defaultPolicy.retries());
     this.latencies = new RecentLatencies(ticker);
-    this.state = new State(defaultPolicy, 0, -1, Balancers.create(defaultPolicy.balancer(), ticker, random),
+    this.state = new State(defaultPolicy, retriesFor(defaultPolicy.retries()), 0, -1, Balancers.create(defaultPolicy.balancer(), ticker, random),
         List.of());
   }
 
@@ -215,21 +212,17 @@ public final class ServiceRuntime {
    * @throws NoEndpointsException when discovery knows no endpoint of this service
    */
   public EndpointStats pick(EndpointStats avoid, PickTrace trace) throws NoEndpointsException {
-    return pick(NO_ROUTE, avoid, trace);
+    return pick(RouteKey.NONE, avoid, trace);
   }
-
-  /** The route key meaning "no route matched: all endpoints". */
-  public static final long NO_ROUTE = -1;
 
   /**
    * Routing (layer 3): the first route of the policy matching the request, and for a weighted split the
-   * destination drawn at random by weight. The result is a key for {@link #pick(long, EndpointStats,
-   * PickTrace)}; it carries the policy revision, so a key made before a policy change falls back to all
-   * endpoints rather than indexing the new policy's routes.
+   * destination drawn at random by weight; {@link RouteKey#NONE} when no route matches. Taken once per
+   * logical call and passed to every {@link #pick} of the call.
    *
    * @param header looks up a request header by lower-case name (null when absent)
    */
-  public long route(String method, String path, UnaryOperator<String> header) {
+  public RouteKey route(String method, String path, UnaryOperator<String> header) {
     State s = state;
     List<Route> routes = s.policy.routes();
     for (int r = 0; r < routes.size(); r++) {
@@ -243,48 +236,36 @@ public final class ServiceRuntime {
             // walk to the destination whose weight interval holds the point
           }
         }
-        return (s.policyRevision << 16) | ((long) r << 8) | d;
+        return new RouteKey(s.policy, r, d, route, ds.get(d));
       }
     }
-    return NO_ROUTE;
-  }
-
-  /** The route a key from {@link #route} names, or null for {@link #NO_ROUTE} or a stale key. */
-  public Route routeOf(long key) {
-    State s = state;
-    if (key == NO_ROUTE || (key >>> 16) != s.policyRevision) {
-      return null;
-    }
-    return s.policy.routes().get((int) ((key >>> 8) & 0xFF));
-  }
-
-  /** The destination a key from {@link #route} names, or null. */
-  public Route.Destination destinationOf(long key) {
-    Route route = routeOf(key);
-    return route == null ? null : route.destinations().get((int) (key & 0xFF));
+    return RouteKey.NONE;
   }
 
   /**
    * Picks the endpoint for the next attempt among those the route selected.
    *
-   * @param routeKey from {@link #route}, or {@link #NO_ROUTE}
+   * @param routeKey from {@link #route}, or {@link RouteKey#NONE}
    * @param avoid an endpoint not to use if there is another (the one that just failed), or null
    * @param trace receives the balancer's reasons when non-null
    * @throws NoEndpointsException when no endpoint is known, or none matches the route's labels
    */
-  public EndpointStats pick(long routeKey, EndpointStats avoid, PickTrace trace) throws NoEndpointsException {
+  public EndpointStats pick(RouteKey routeKey, EndpointStats avoid, PickTrace trace) throws NoEndpointsException {
     State s = state;
     if (s.anyEjected && ticker.nanoTime() - s.nextReadmitNanos >= 0) {
       s = readmitDue();
     }
     Pool pool = s.everything;
-    if (routeKey != NO_ROUTE && (routeKey >>> 16) == s.policyRevision) {
-      int r = (int) ((routeKey >>> 8) & 0xFF);
-      int d = (int) (routeKey & 0xFF);
-      pool = s.subsets[r][d];
+    if (routeKey.matched()) {
+      pool = routeKey.policy == s.policy
+          ? s.subsets[routeKey.routeIndex][routeKey.destinationIndex]
+          // The policy changed since the call was routed: the same destination, by its labels, among the
+          // endpoints of now (rare, so built here rather than kept).
+          : new Pool(matching(s.endpoints(), routeKey.destination().labels()),
+              s.policy.outlier().panicThresholdPercent());
       if (pool.all.size() == 0) {
-        Route route = s.policy.routes().get(r);
-        throw new NoEndpointsException(name, discoveryName, route.name(), route.destinations().get(d).labels());
+        throw new NoEndpointsException(name, discoveryName, routeKey.route().name(),
+            routeKey.destination().labels());
       }
     }
     Candidates c = pool.candidates();
@@ -295,6 +276,16 @@ public final class ServiceRuntime {
       trace.candidates(pool.healthy.size(), pool.all.size(), pool.panic);
     }
     return s.balancer.pick(c, avoid, trace);
+  }
+
+  private static List<EndpointStats> matching(List<EndpointStats> endpoints, Map<String, String> labels) {
+    List<EndpointStats> matching = new ArrayList<>();
+    for (EndpointStats e : endpoints) {
+      if (e.endpoint().labels().entrySet().containsAll(labels.entrySet())) {
+        matching.add(e);
+      }
+    }
+    return matching;
   }
 
   /** Call when an attempt is sent to {@code e}; returns the start time to pass to {@link #onFinish}. */
@@ -339,7 +330,21 @@ public final class ServiceRuntime {
     }
   }
 
+  /** Whether {@code s} already has as many endpoints ejected as its outlier policy allows. */
+  private static boolean ejectionCapReached(State s) {
+    OutlierPolicy op = s.policy.outlier();
+    int total = s.all.size();
+    int ejected = total - s.healthy.size();
+    int max = op.maxEjectionPercent() == 0 ? 0 : Math.max(1, total * op.maxEjectionPercent() / 100);
+    return ejected >= max;
+  }
+
   private void considerEjection(EndpointStats e, long now) {
+    // Checked on the snapshot first, without the lock: during an outage every failure crosses the
+    // threshold, and once the cap is reached none of them may take the lock for nothing.
+    if (e.isEjected() || ejectionCapReached(state)) {
+      return;
+    }
     lock.lock();
     try {
       State s = state;
@@ -347,15 +352,12 @@ public final class ServiceRuntime {
         return; // already ejected, or no longer part of the service
       }
       OutlierPolicy op = s.policy.outlier();
-      int total = s.all.size();
-      int ejected = total - s.healthy.size();
-      int max = op.maxEjectionPercent() == 0 ? 0 : Math.max(1, total * op.maxEjectionPercent() / 100);
-      if (ejected >= max) {
+      if (ejectionCapReached(s)) {
         return; // cap reached: keep it in rotation; P2C already steers away from a failing endpoint
       }
       long duration = e.eject(now, op);
       int times = e.timesEjected();
-      publish(s.policy, s.policyRevision, s.endpointsRevision, s.balancer, s.endpoints());
+      publish(s, s.endpointsRevision, s.endpoints());
       if (telemetry.metricsEnabled()) {
         telemetry.ejections().add(1, Attributes.of(MeshTelemetry.SERVICE, name,
             MeshTelemetry.ENDPOINT, e.endpoint().address()));
@@ -382,7 +384,7 @@ public final class ServiceRuntime {
         }
       }
       if (changed) {
-        publish(s.policy, s.policyRevision, s.endpointsRevision, s.balancer, s.endpoints());
+        publish(s, s.endpointsRevision, s.endpoints());
       }
       return state;
     } finally {
@@ -411,7 +413,7 @@ public final class ServiceRuntime {
       }
       statsByAddress.clear();
       statsByAddress.putAll(next);
-      publish(s.policy, s.policyRevision, set.revision(), s.balancer, list);
+      publish(s, set.revision(), list);
     } finally {
       lock.unlock();
     }
@@ -429,10 +431,8 @@ public final class ServiceRuntime {
       ServicePolicy policy = vp.policy() != null ? vp.policy() : defaultPolicy; // none: the mesh default
       Balancer balancer = policy.balancer().equals(s.policy.balancer()) ? s.balancer
           : Balancers.create(policy.balancer(), ticker, random);
-      if (!policy.retries().equals(retries.policy())) {
-        retries = retriesFor(policy.retries());
-      }
-      publish(policy, vp.revision(), s.endpointsRevision, balancer, s.endpoints());
+      Retries retries = policy.retries().equals(s.retries.policy()) ? s.retries : retriesFor(policy.retries());
+      state = new State(policy, retries, vp.revision(), s.endpointsRevision, balancer, s.endpoints());
     } finally {
       lock.unlock();
     }
@@ -471,7 +471,7 @@ public final class ServiceRuntime {
 
   /** The retry budget and backoff for calls to this service (layer 5 reads it once per call). */
   public Retries retries() {
-    return retries;
+    return state.retries;
   }
 
   /**
@@ -493,9 +493,9 @@ public final class ServiceRuntime {
     return random;
   }
 
-  private void publish(ServicePolicy policy, long policyRevision, long endpointsRevision, Balancer balancer,
-      List<EndpointStats> endpoints) {
-    state = new State(policy, policyRevision, endpointsRevision, balancer, endpoints);
+  /** Publishes {@code s} with another endpoint list (ejection state, endpoint set); policy unchanged. */
+  private void publish(State s, long endpointsRevision, List<EndpointStats> endpoints) {
+    state = new State(s.policy, s.retries, s.policyRevision, endpointsRevision, s.balancer, endpoints);
   }
 
   @Override

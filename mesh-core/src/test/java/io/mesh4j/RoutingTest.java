@@ -26,25 +26,56 @@ class RoutingTest {
       .policies(policies).random(RandomSource.seeded(5)).eventLog(m -> { }).build();
 
   @Test
-  void aRoutedPickStaysInTheSubsetAndAStaleKeyFallsBackToAllEndpoints() throws Exception {
+  void aRoutedPickStaysInTheSubsetEvenAfterThePolicyChanges() throws Exception {
     policies.put("svc", ServicePolicy.builder()
         .routes(List.of(Route.toSubset("canary", Map.of("x-canary", "true"), Map.of("version", "v2")))).build());
     ServiceRuntime rt = mesh.service("svc");
-    long key = rt.route("GET", "/", h -> h.equals("x-canary") ? "true" : null);
-    assertThat(rt.routeOf(key).name()).isEqualTo("canary");
+    RouteKey key = rt.route("GET", "/", h -> h.equals("x-canary") ? "true" : null);
+    assertThat(key.route().name()).isEqualTo("canary");
     for (int i = 0; i < 50; i++) {
       EndpointStats e = rt.pick(key, null, null);
       assertThat(e.endpoint().host()).isEqualTo("10.0.0.3");
     }
-    assertThat(rt.route("GET", "/", h -> null)).isEqualTo(ServiceRuntime.NO_ROUTE);
+    assertThat(rt.route("GET", "/", h -> null)).isSameAs(RouteKey.NONE);
 
-    policies.put("svc", ServicePolicy.DEFAULT); // the key is now stale
-    assertThat(rt.routeOf(key)).isNull();
-    boolean sawV1 = false;
+    // A push while the call is in flight: its remaining attempts stay in the subset it was routed to
+    // (before, a key made under another revision fell back to every endpoint, so a canary call's retry
+    // could land on stable).
+    policies.put("svc", ServicePolicy.DEFAULT);
+    assertThat(key.route().name()).isEqualTo("canary");
     for (int i = 0; i < 50; i++) {
-      sawV1 |= rt.pick(key, null, null).endpoint().labels().get("version").equals("v1");
+      assertThat(rt.pick(key, null, null).endpoint().host()).isEqualTo("10.0.0.3");
     }
-    assertThat(sawV1).isTrue();
+  }
+
+  /**
+   * A policy source that delivers another policy under the same revision number: a key made under the
+   * first is not taken as an index into the second's routes. The packed-long key trusted the revision
+   * number and threw ArrayIndexOutOfBoundsException here.
+   */
+  @Test
+  void aPolicySourceThatReusesARevisionCannotBreakPicks() throws Exception {
+    java.util.concurrent.atomic.AtomicReference<java.util.function.Consumer<io.mesh4j.policy.VersionedPolicy>> push =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    io.mesh4j.policy.PolicySource source = (service, listener) -> {
+      push.set(listener);
+      return () -> { };
+    };
+    try (Mesh m = Mesh.builder()
+        .discovery(StaticDiscovery.of("svc", List.of(
+            Endpoint.of("10.0.0.1", 80).withLabels(Map.of("version", "v1")),
+            Endpoint.of("10.0.0.3", 80).withLabels(Map.of("version", "v2")))))
+        .policies(source).random(RandomSource.seeded(5)).eventLog(e -> { }).build()) {
+      ServiceRuntime rt = m.service("svc");
+      push.get().accept(new io.mesh4j.policy.VersionedPolicy("svc", 7, ServicePolicy.builder().routes(List.of(
+          Route.toSubset("first", Map.of("x-a", "1"), Map.of("version", "v1")),
+          Route.toSubset("second", Map.of("x-b", "1"), Map.of("version", "v2")))).build()));
+      RouteKey key = rt.route("GET", "/", h -> h.equals("x-b") ? "1" : null);
+      assertThat(key.route().name()).isEqualTo("second");
+      push.get().accept(new io.mesh4j.policy.VersionedPolicy("svc", 7, ServicePolicy.builder().routes(List.of(
+          Route.toSubset("only", Map.of("x-a", "1"), Map.of("version", "v1")))).build()));
+      assertThat(rt.pick(key, null, null).endpoint().host()).isEqualTo("10.0.0.3");
+    }
   }
 
   @Test
@@ -55,7 +86,7 @@ class RoutingTest {
     ServiceRuntime rt = mesh.service("svc");
     int v2 = 0;
     for (int i = 0; i < 10_000; i++) {
-      if (rt.destinationOf(rt.route("GET", "/", h -> null)).labels().get("version").equals("v2")) {
+      if (rt.route("GET", "/", h -> null).destination().labels().get("version").equals("v2")) {
         v2++;
       }
     }

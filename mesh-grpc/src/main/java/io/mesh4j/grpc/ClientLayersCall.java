@@ -8,6 +8,7 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.mesh4j.DeadlineExceededException;
+import io.mesh4j.RouteKey;
 import io.mesh4j.NoEndpointsException;
 import io.mesh4j.Outcome;
 import io.mesh4j.ServiceRuntime;
@@ -216,6 +217,12 @@ final class ClientLayersCall<Q, R> extends ClientCall<Q, R> implements Consumer<
       breaker = b;
     }
 
+    // Routing: decided once for the call; every attempt (gRPC's retries and hedges) picks within it.
+    // gRPC calls are HTTP/2 POSTs to /<service>/<method>: path-prefix and header routes apply as to HTTP.
+    RouteKey route = policy.routes().isEmpty() ? RouteKey.NONE
+        : runtime.route("POST", "/" + method.getFullMethodName(), name -> MeshPicker.header(headers, name));
+    opts = opts.withOption(MeshCallOptions.CALL_PICKS, new CallPicks(route));
+
     // Trace context (and the mesh deadline, when the context has one) for the server.
     telemetry.propagator().inject(ctx, headers, METADATA_SETTER);
     if (span != null && span.isRecording()) {
@@ -225,7 +232,7 @@ final class ClientLayersCall<Q, R> extends ClientCall<Q, R> implements Consumer<
     // 5. Faults. Aborts: here once per call on a channel of the application's own; on a mesh channel
     // the load balancer's picker injects them per attempt (below gRPC's retries, as on HTTP), except
     // those with a code gRPC does not let a picker report (it would make them INTERNAL): here too.
-    FaultPolicy faults = policy.faults();
+    FaultPolicy faults = route.matched() && route.route().faults() != null ? route.route().faults() : policy.faults();
     boolean abortsHere = owner.abortsPerCall || (faults.abortPercent() > 0
         && !ClientFaults.pickerCanReport(ClientFaults.codeFor(faults.abortStatus())));
     if (abortsHere) {

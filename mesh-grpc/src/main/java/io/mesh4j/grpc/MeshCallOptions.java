@@ -22,5 +22,12 @@ public final class MeshCallOptions {
    */
   public static final CallOptions.Key<Boolean> ABORTS_INJECTED = CallOptions.Key.createWithDefault("mesh4j.abortsInjected", false);
 
+  /**
+   * The call's routing decision and latest endpoint, shared by the picks of its attempts; set by the
+   * client interceptor on every call. Absent (a plain channel on the {@code mesh} scheme without the
+   * interceptor), the picker routes each pick on its own.
+   */
+  static final CallOptions.Key<CallPicks> CALL_PICKS = CallOptions.Key.create("mesh4j.callPicks");
+
   private MeshCallOptions() {}
 }

@@ -9,6 +9,7 @@ import io.grpc.LoadBalancer.SubchannelPicker;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.mesh4j.NoEndpointsException;
+import io.mesh4j.RouteKey;
 import io.mesh4j.ServiceRuntime;
 import io.mesh4j.balance.EndpointStats;
 import io.mesh4j.balance.PickTrace;
@@ -72,9 +73,15 @@ final class MeshPicker extends SubchannelPicker {
   public PickResult pickSubchannel(PickSubchannelArgs args) {
     Consumer<PickTrace> listener = args.getCallOptions().getOption(MeshCallOptions.PICK_LISTENER);
     PickTrace trace = listener == null ? null : new PickTrace();
-    long route = ServiceRuntime.NO_ROUTE;
-    if (!runtime.policy().routes().isEmpty()) {
-      // gRPC calls are HTTP/2 POSTs to /<service>/<method>: path-prefix and header routes apply as to HTTP.
+    CallPicks picks = args.getCallOptions().getOption(MeshCallOptions.CALL_PICKS);
+    RouteKey route;
+    if (picks != null) {
+      route = picks.route; // decided once for the call by the client interceptor
+    } else if (runtime.policy().routes().isEmpty()) {
+      route = RouteKey.NONE;
+    } else {
+      // No interceptor on this channel: route this pick on its own. gRPC calls are HTTP/2 POSTs to
+      // /<service>/<method>: path-prefix and header routes apply as to HTTP.
       Metadata headers = args.getHeaders();
       route = runtime.route("POST", "/" + args.getMethodDescriptor().getFullMethodName(),
           name -> header(headers, name));
@@ -83,9 +90,11 @@ final class MeshPicker extends SubchannelPicker {
     if (aborted != null) {
       return aborted;
     }
+    // The endpoint the call's previous attempt went to: a retry or a hedge goes elsewhere if it can.
+    EndpointStats avoid = picks == null ? null : picks.lastUsed;
     EndpointStats chosen;
     try {
-      chosen = runtime.pick(route, null, trace);
+      chosen = runtime.pick(route, avoid, trace);
     } catch (NoEndpointsException e) {
       // The cause marks the status as local (nothing reached the service): the client layers then
       // count it for neither the breaker nor the limits.
@@ -108,6 +117,9 @@ final class MeshPicker extends SubchannelPicker {
     if (listener != null) {
       listener.accept(trace);
     }
+    if (picks != null) {
+      picks.lastUsed = chosen;
+    }
     return PickResult.withSubchannel(entry.subchannel, tracerFactory(chosen));
   }
 
@@ -118,13 +130,10 @@ final class MeshPicker extends SubchannelPicker {
    * answer with that status, so UNAVAILABLE aborts are retried within the attempts and throttling.
    * Wait-for-ready calls are the exception: their aborts are drops, which gRPC does not retry.
    */
-  private PickResult abortIfDrawn(PickSubchannelArgs args, long route) {
+  private PickResult abortIfDrawn(PickSubchannelArgs args, RouteKey route) {
     FaultPolicy faults = runtime.policy().faults();
-    if (route != ServiceRuntime.NO_ROUTE) {
-      Route r = runtime.routeOf(route);
-      if (r != null && r.faults() != null) {
-        faults = r.faults();
-      }
+    if (route.matched() && route.route().faults() != null) {
+      faults = route.route().faults();
     }
     if (faults.abortPercent() <= 0 || args.getCallOptions().getOption(MeshCallOptions.ABORTS_INJECTED)
         || !ClientFaults.draw(faults.abortPercent(), runtime.random())) {
@@ -151,8 +160,8 @@ final class MeshPicker extends SubchannelPicker {
   }
 
   /** The slow path: any READY subchannel in the route's subset, non-ejected first, from a random start. */
-  private PickResult anyReady(long route) {
-    Route.Destination destination = runtime.destinationOf(route);
+  private PickResult anyReady(RouteKey route) {
+    Route.Destination destination = route.destination();
     Map<String, String> labels = destination == null ? Map.of() : destination.labels();
     Map<String, EndpointStats> statsByAddress = new HashMap<>();
     for (EndpointStats s : runtime.endpoints()) {
@@ -198,7 +207,7 @@ final class MeshPicker extends SubchannelPicker {
     return s.getCode() + (s.getDescription() == null ? "" : ": " + s.getDescription());
   }
 
-  private static String header(Metadata headers, String name) {
+  static String header(Metadata headers, String name) {
     if (name.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
       return null;
     }

@@ -55,8 +55,8 @@ public final class AttemptInterceptor extends MeshLayer {
     Context context = scope != null && scope.context != null ? scope.context : Context.current();
     int number = scope == null ? 1 : scope.number;
     FaultPolicy faults = runtime.policy().faults();
-    if (scope != null && scope.route != ServiceRuntime.NO_ROUTE) {
-      Route route = runtime.routeOf(scope.route);
+    if (scope != null && scope.route.matched()) {
+      Route route = scope.route.route();
       if (route != null && route.faults() != null) {
         faults = route.faults();
       }

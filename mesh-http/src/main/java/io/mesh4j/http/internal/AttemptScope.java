@@ -16,7 +16,7 @@ final class AttemptScope {
 
   int number = 1;
   /** The routing layer's decision (ServiceRuntime.route), sticky across retries. */
-  long route = io.mesh4j.ServiceRuntime.NO_ROUTE;
+  io.mesh4j.RouteKey route = io.mesh4j.RouteKey.NONE;
   EndpointStats avoid;
   EndpointStats used;
   /** The caller's context, for attempts running on another thread (hedges); null: the current one. */

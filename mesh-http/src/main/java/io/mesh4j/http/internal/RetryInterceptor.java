@@ -77,7 +77,7 @@ public final class RetryInterceptor extends MeshLayer {
     try {
       if (hedger != null && idempotent && !oneShot) { // a one-shot body cannot be sent twice
         HedgePolicy hedging = runtime.policy().hedging();
-        Route route = runtime.routeOf(scope.route);
+        Route route = scope.route.route();
         if (route != null && route.hedging() != null) {
           hedging = route.hedging();
         }

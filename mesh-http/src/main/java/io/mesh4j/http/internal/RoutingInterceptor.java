@@ -32,12 +32,9 @@ public final class RoutingInterceptor extends MeshLayer {
     if (!runtime.policy().routes().isEmpty()) {
       scope.route = runtime.route(request.method(), request.url().encodedPath(), request::header);
       Span span = Span.current();
-      if (scope.route != ServiceRuntime.NO_ROUTE && span.isRecording()) {
-        Route route = runtime.routeOf(scope.route);
-        if (route != null) {
-          span.setAttribute(ROUTE, route.name());
-          span.setAttribute(SUBSET, String.valueOf(new java.util.TreeMap<>(runtime.destinationOf(scope.route).labels())));
-        }
+      if (scope.route.matched() && span.isRecording()) {
+        span.setAttribute(ROUTE, scope.route.route().name());
+        span.setAttribute(SUBSET, String.valueOf(new java.util.TreeMap<>(scope.route.destination().labels())));
       }
     }
     AttemptScope previous = scope.enter();
