@@ -7,6 +7,8 @@ import io.mesh4j.balance.EndpointStats;
 import io.mesh4j.discovery.Endpoint;
 import io.mesh4j.discovery.StaticDiscovery;
 import io.mesh4j.http.MeshOkHttp;
+import io.mesh4j.policy.BalancerAlgorithm;
+import io.mesh4j.policy.BalancerPolicy;
 import io.mesh4j.policy.OutlierPolicy;
 import io.mesh4j.policy.ServicePolicy;
 import java.io.IOException;
@@ -42,6 +44,8 @@ import okhttp3.Response;
  */
 public final class Quickstart {
   private static final int THREADS = 4;
+  /** Calls made before counting starts, while the JVM and the connections warm up. */
+  private static final Duration WARM_UP = Duration.ofMillis(1500);
 
   public static void main(String[] args) throws Exception {
     int phaseSeconds = args.length > 0 ? Math.max(1, Math.min(60, Integer.parseInt(args[0]))) : 3;
@@ -78,7 +82,13 @@ public final class Quickstart {
     for (Backend b : backends) {
       endpoints.add(Endpoint.of("127.0.0.1", b.port()));
     }
+    // The balancer's latency memory (peak-EWMA decay) is 10 s by default: right for a service that runs
+    // for days, too long for a demo of a few seconds, where the slow first calls of a cold JVM (hundreds
+    // of ms) would still be remembered at the end and make every backend look alike. 500 ms lets them
+    // fade during the warm-up below.
     ServicePolicy policy = ServicePolicy.builder()
+        .balancer(new BalancerPolicy(BalancerAlgorithm.P2C_PEAK_EWMA, Duration.ofMillis(500),
+            BalancerPolicy.DEFAULT.defaultRtt()))
         .totalTimeout(Duration.ofSeconds(2))
         .outlier(OutlierPolicy.builder().consecutiveFailures(3).baseEjectionTime(Duration.ofSeconds(30)).build())
         .build();
@@ -91,6 +101,10 @@ public final class Quickstart {
       OkHttpClient client = MeshOkHttp.client(mesh, new OkHttpClient());
       out.accept("Mesh4j quickstart: service 'backend' = " + describe(backends) + ", " + THREADS
           + " client threads, " + phase.toSeconds() + " s per phase\n");
+
+      out.accept("Warming up for " + WARM_UP.toMillis() + " ms (not counted): connections, class loading and"
+          + " JIT make the first calls slow on every backend");
+      drive(client, WARM_UP);
 
       out.accept("Phase 1: all three backends up ('slow' answers in 20 ms, the others at once)");
       Map<String, Stats> p1 = drive(client, phase);
