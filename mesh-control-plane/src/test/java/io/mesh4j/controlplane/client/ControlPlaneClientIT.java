@@ -161,6 +161,29 @@ class ControlPlaneClientIT {
     assertThat(payment.get(0).policy().timeouts().total()).isEqualTo(Duration.ofMillis(700));
   }
 
+  /**
+   * A listener that throws does not cost the other listeners the update, nor the client its connection.
+   * Before, the exception escaped the watch loop, which marked the control plane disconnected and polled
+   * again; the update was already stored, so it was never handed to anyone again.
+   */
+  @Test
+  void aListenerThatThrowsLosesNoUpdateForTheOthersAndIsNotAConnectionFailure() throws Exception {
+    TestControlPlane cp = controlPlane(0);
+    ControlPlaneClient c = ControlPlaneClient.builder(cp.server.uri()).token(TestControlPlane.CLIENT)
+        .waitTime(Duration.ofSeconds(2)).build();
+    closeables.add(c);
+    c.policies().subscribe("orders", vp -> {
+      throw new IllegalStateException("listener bug");
+    });
+    List<VersionedPolicy> seen = new CopyOnWriteArrayList<>();
+    c.policies().subscribe("orders", seen::add);
+    await().atMost(Duration.ofSeconds(10)).until(() -> c.status().connected());
+
+    long revision = cp.admin.put("/v1/services/orders/policy", "{\"timeouts\": {\"total\": \"900ms\"}}").revision();
+    await().atMost(Duration.ofSeconds(10)).until(() -> seen.stream().anyMatch(vp -> vp.revision() == revision));
+    assertThat(c.status().connected()).isTrue();
+  }
+
   /** The JDK client, except that the first long poll (since other than 0) waits in sendAsync until released. */
   private static final class GatedHttpClient extends HttpClient {
     final CountDownLatch inWindow = new CountDownLatch(1);

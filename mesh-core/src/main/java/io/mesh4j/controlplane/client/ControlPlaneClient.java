@@ -348,16 +348,32 @@ public final class ControlPlaneClient implements AutoCloseable {
     if (old == null || old.policyRevision() != policyRevision) {
       VersionedPolicy vp = toPolicy(service, k);
       if (vp != null) {
-        policyListeners.getOrDefault(service, List.of()).forEach(l -> l.accept(vp));
+        tell(policyListeners.getOrDefault(service, List.of()), vp, "policy revision " + policyRevision, service);
         changed = true;
       }
     }
     if (old == null || old.endpointsRevision() != endpointsRevision) {
       EndpointSet set = new EndpointSet(service, endpointsRevision, endpoints);
-      endpointListeners.getOrDefault(service, List.of()).forEach(l -> l.accept(set));
+      tell(endpointListeners.getOrDefault(service, List.of()), set, "endpoints revision " + endpointsRevision, service);
       changed = true;
     }
     return changed;
+  }
+
+  /**
+   * Hands an update to every listener, each on its own: one that throws is reported and the others still
+   * get the update. The update is known (stored above) either way and the connection is not blamed: a
+   * listener's failure says nothing about the control plane, and treating it as a lost connection used to
+   * re-poll an update that was already stored, so it never reached anyone again.
+   */
+  private <T> void tell(List<Consumer<T>> listeners, T update, String what, String service) {
+    for (Consumer<T> l : listeners) {
+      try {
+        l.accept(update);
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "a listener of '" + service + "' failed on " + what + "; the others got it", e);
+      }
+    }
   }
 
   /** The policy to hand to the mesh, or null when it is invalid (the one in force is kept). */
