@@ -351,8 +351,8 @@ public final class SqliteStore implements Store {
       list.add(created);
       ServiceState next = withInstances(cur, list, rev);
       saveService(next);
-      instanceServices.put(created.id(), service);
       commit(rev, next);
+      instanceServices.put(created.id(), service); // memory after the commit, as everywhere
       return new Registration(created, true, rev);
     });
   }
@@ -407,6 +407,11 @@ public final class SqliteStore implements Store {
       byService.values().forEach(l -> l.forEach(instanceServices::remove));
       return rev;
     });
+  }
+
+  /** The ids in the instance index (id to service); for tests that check memory follows only commits. */
+  java.util.Set<String> indexedInstanceIds() {
+    return java.util.Set.copyOf(instanceServices.keySet());
   }
 
   @Override

@@ -50,6 +50,33 @@ class SqliteStoreTest {
     }
   }
 
+  /**
+   * A registration whose commit fails leaves memory as it was: no revision, no instance, and no entry in
+   * the instance index (which used to be written before the commit, so a failed registration left an id
+   * there that later sweeps acted on). The failure is injected by a real SQLite trigger on the revision
+   * row, installed through a second connection to the same file.
+   */
+  @Test
+  void aWriteWhoseCommitFailsLeavesMemoryUntouched() throws Exception {
+    try (SqliteStore s = SqliteStore.open(dir)) {
+      s.registerInstance("a", spec("h", 1));
+      long revision = s.revision();
+      java.util.Set<String> ids = s.indexedInstanceIds();
+      try (java.sql.Connection other = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("mesh-cp.db"));
+           java.sql.Statement st = other.createStatement()) {
+        st.execute("CREATE TRIGGER fail_revision BEFORE UPDATE ON meta BEGIN SELECT RAISE(ABORT, 'injected'); END");
+        assertThatThrownBy(() -> s.registerInstance("a", spec("h", 2))).isInstanceOf(StoreException.class);
+        assertThat(s.revision()).isEqualTo(revision);
+        assertThat(s.service("a").instances()).hasSize(1);
+        assertThat(s.indexedInstanceIds()).isEqualTo(ids);
+        st.execute("DROP TRIGGER fail_revision");
+      }
+      s.registerInstance("a", spec("h", 2));
+      assertThat(s.revision()).isEqualTo(revision + 1);
+      assertThat(s.indexedInstanceIds()).hasSize(2);
+    }
+  }
+
   @Test
   void conditionalWrites() {
     try (SqliteStore s = SqliteStore.open(dir)) {
