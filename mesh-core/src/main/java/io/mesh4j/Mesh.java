@@ -96,26 +96,59 @@ public final class Mesh implements AutoCloseable {
    */
   public ServiceRuntime service(String service) {
     ServiceRuntime rt = services.get(service);
-    if (rt != null) {
-      return rt;
+    if (rt != null && rt.subscribed) {
+      return rt; // the request path: one map read and one volatile read
     }
-    return services.computeIfAbsent(service, this::open);
+    return open(service);
   }
 
+  /**
+   * Creates the runtime and subscribes it, outside any map operation: sources deliver their current
+   * state synchronously while subscribing, and whatever their listeners do — including calling
+   * {@link #service} again, for this service or another — must not run inside
+   * {@code ConcurrentHashMap.computeIfAbsent} (which throws "Recursive update" on reentry).
+   *
+   * <p>Exactly one thread creates and subscribes a service's runtime: the one whose {@code putIfAbsent}
+   * wins. It holds the runtime's {@code opening} monitor until its subscriptions are made; other threads
+   * wait on that monitor, so no caller gets a runtime before it has subscribed. The opening thread itself
+   * may re-enter (monitors are reentrant) and then sees the runtime as it is so far.
+   */
   private ServiceRuntime open(String service) {
-    if (closed) {
-      throw new IllegalStateException("mesh is closed (service '" + service + "' requested)");
+    ServiceRuntime existing = services.get(service);
+    if (existing == null) {
+      if (closed) {
+        throw new IllegalStateException("mesh is closed (service '" + service + "' requested)");
+      }
+      ServiceRuntime created = new ServiceRuntime(service, defaultPolicy, ticker, random, telemetry,
+          discovery.describe(), eventLog);
+      synchronized (created.opening) {
+        existing = services.putIfAbsent(service, created);
+        if (existing == null) {
+          subscribe(created);
+          return created;
+        }
+      }
     }
-    ServiceRuntime rt = new ServiceRuntime(service, defaultPolicy, ticker, random, telemetry, discovery.describe(),
-        eventLog);
-    // Policy first, so the first endpoint set is seeded with the service's own default RTT.
-    Subscription p = policies.subscribe(service, rt::onPolicy);
-    Subscription d = discovery.subscribe(service, rt::onEndpoints);
-    synchronized (subscriptions) {
-      subscriptions.add(p);
-      subscriptions.add(d);
+    synchronized (existing.opening) {
+      return existing; // its opener has finished (or is this very thread, re-entering)
     }
-    return rt;
+  }
+
+  private void subscribe(ServiceRuntime rt) {
+    try {
+      // Policy first, so the first endpoint set is seeded with the service's own default RTT.
+      Subscription p = policies.subscribe(rt.name(), rt::onPolicy);
+      Subscription d = discovery.subscribe(rt.name(), rt::onEndpoints);
+      synchronized (subscriptions) {
+        subscriptions.add(p);
+        subscriptions.add(d);
+      }
+      if (closed) {
+        close(); // closed while subscribing: undo what was just added
+      }
+    } finally {
+      rt.subscribed = true; // even when a source threw: callers get the runtime on its defaults
+    }
   }
 
   /** The services called so far. */

@@ -57,6 +57,10 @@ public final class ServiceRuntime {
   private final ServicePolicy defaultPolicy;
 
   private volatile State state;
+  /** Held by the mesh while it subscribes this runtime; see {@code Mesh.open}. */
+  final Object opening = new Object();
+  /** Set by the mesh once this runtime's policy and discovery subscriptions are made. */
+  volatile boolean subscribed;
   private final RecentLatencies latencies;
   /** Told after the endpoint set or the policy changed; copy-on-write because changes are rare. */
   private final List<Runnable> changeListeners = new CopyOnWriteArrayList<>();
