@@ -1,11 +1,8 @@
 package io.mesh4j.http.client;
 
 import io.mesh4j.http.MethodPolicy;
-import io.mesh4j.deadline.Deadline;
 import io.mesh4j.policy.Durations;
 import io.mesh4j.policy.HedgePolicy;
-import io.mesh4j.time.Ticker;
-import io.opentelemetry.context.Scope;
 import java.io.IOException;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Array;
@@ -74,7 +71,6 @@ final class MethodHandler {
   private final boolean needsBody;
   private final ResponseReader reader;
   private final boolean async;
-  private final long timeoutNanos;
   private final boolean idempotent;
   private final MethodPolicy policy;
   private final Class<?>[] declared;
@@ -91,7 +87,6 @@ final class MethodHandler {
     this.needsBody = needsBody;
     this.reader = reader;
     this.async = async;
-    this.timeoutNanos = policy.timeout().map(Duration::toNanos).orElse(0L);
     this.idempotent = policy.idempotent();
     this.policy = policy.isEmpty() ? null : policy;
     this.declared = declared;
@@ -138,34 +133,14 @@ final class MethodHandler {
     return b.build();
   }
 
-  /**
-   * The method's timeout rides in the OpenTelemetry context as a {@link Deadline}, as an inherited one
-   * would: the mesh's deadline layer takes the earliest of it and the policy's total. Only when it is
-   * earlier than the caller's own deadline: a method timeout never extends the time the caller has.
-   * The context is captured when the call is created, so this also holds for {@code enqueue}.
-   */
-  private Scope deadlineScope() {
-    if (timeoutNanos == 0) {
-      return null;
-    }
-    Deadline current = Deadline.current();
-    if (current != null && current.remainingNanos() <= timeoutNanos) {
-      return null;
-    }
-    return Deadline.afterNanos(timeoutNanos, Ticker.system()).makeCurrent();
-  }
-
   private Response execute(Request request) throws IOException {
-    try (Scope ignored = deadlineScope()) {
-      return okHttp.newCall(request).execute();
-    }
+    // The method's @Timeout travels as the request's MethodPolicy tag: the deadline layer applies it
+    // once, with the caller's deadline when that is earlier, and names it when it passes.
+    return okHttp.newCall(request).execute();
   }
 
   private CompletableFuture<Object> enqueue(Request request) {
-    Call call;
-    try (Scope ignored = deadlineScope()) {
-      call = okHttp.newCall(request);
-    }
+    Call call = okHttp.newCall(request);
     CallFuture future = new CallFuture(call, reader);
     call.enqueue(future);
     return future;

@@ -45,6 +45,9 @@ public final class DeadlineInterceptor extends MeshLayer {
       throw new DeadlineExceededException(service, "deadline expired " + (-remaining / 1_000_000)
           + " ms before the request was sent (inherited from the caller); nothing was sent", false, null);
     }
+    // What the error reports: the configured timeout when the deadline is this call's own, what was
+    // left of the caller's otherwise.
+    long budget = inheritedWins ? remaining : totalNanos;
     CallCanceller canceller = CallCanceller.start(chain.call(), remaining);
     boolean fired;
     try (Scope ignored = inheritedWins ? null : context.with(deadline).makeCurrent()) {
@@ -59,14 +62,14 @@ public final class DeadlineInterceptor extends MeshLayer {
       throw e; // a layer below ran out of time itself and said where (the limits, waiting for room)
     } catch (IOException e) {
       if (canceller.stop()) {
-        throw exceeded(service, source, remaining, e);
+        throw exceeded(service, source, budget, e);
       }
       throw e;
     } catch (RuntimeException | Error e) {
       canceller.stop();
       throw e;
     }
-    throw exceeded(service, source, remaining, null);
+    throw exceeded(service, source, budget, null);
   }
 
   private static DeadlineExceededException exceeded(String service, String source, long nanos, Throwable cause) {
