@@ -12,7 +12,7 @@ class GrpcExampleTest {
   @Test
   void slowServerGetsLittleTrafficAndStoppingOneFailsNoCall() throws Exception {
     List<String> out = new ArrayList<>();
-    GrpcExample.Result r = GrpcExample.run(Duration.ofSeconds(1), out::add);
+    GrpcExample.Result r = GrpcExample.run(Duration.ofSeconds(1), Duration.ofMillis(100), out::add);
     String log = String.join("\n", out);
 
     int total = r.firstHalf().values().stream().mapToInt(Integer::intValue).sum();

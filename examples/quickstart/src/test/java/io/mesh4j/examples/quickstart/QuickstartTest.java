@@ -12,7 +12,7 @@ class QuickstartTest {
   @Test
   void slowBackendGetsLittleTrafficAndTheDeadOneIsEjected() throws Exception {
     List<String> out = new ArrayList<>();
-    Quickstart.Result result = Quickstart.run(Duration.ofSeconds(1), out::add);
+    Quickstart.Result result = Quickstart.run(Duration.ofSeconds(1), 100, out::add);
     assertThat(result.ok()).as(String.join("\n", out)).isTrue();
     assertThat(result.phase2()).doesNotContainKey("dies");
     assertThat(result.phase2().getOrDefault("(failed)", 0)).as("refused connections fail over").isZero();
