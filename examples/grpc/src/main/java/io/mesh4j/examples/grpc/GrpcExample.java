@@ -100,9 +100,9 @@ public final class GrpcExample {
         Map<String, Integer> second = callFor(channel, half);
         out.accept("second half: " + second);
         int total = first.values().stream().mapToInt(Integer::intValue).sum();
-        int slow = first.getOrDefault("slow", 0);
+        int slowCalls = first.getOrDefault("slow", 0);
         out.accept(String.format(java.util.Locale.ROOT, "verdict: 'slow' answered %d of %d calls (%.1f%%, a third"
-            + " under round robin); %s", slow, total, 100.0 * slow / Math.max(total, 1),
+            + " under round robin); %s", slowCalls, total, 100.0 * slowCalls / Math.max(total, 1),
             second.containsKey("(failed)") ? second.get("(failed)") + " calls failed after 'doomed' stopped"
                 : "no call failed after 'doomed' stopped"));
         return new Result(first, second);
