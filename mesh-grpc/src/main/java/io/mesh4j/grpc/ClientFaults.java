@@ -24,30 +24,9 @@ final class ClientFaults {
     return percent > 0 && (percent >= 100 || random.nextLong(100 * ONE_MILLION) < (long) (percent * ONE_MILLION));
   }
 
-  /**
-   * The gRPC code for an HTTP status, following the HTTP mapping of {@code google.rpc.Code} (the one
-   * gRPC-gateway and Google APIs use) rather than gRPC's own "HTTP status of a non-gRPC response"
-   * table, which turns almost everything into UNAVAILABLE or UNKNOWN and so would lose the difference
-   * between 429, 503 and 504 that a fault is meant to exercise.
-   */
+  /** The gRPC code for an HTTP status: the mesh's one mapping, {@link io.mesh4j.GrpcCodes#forHttpStatus}. */
   static Status.Code codeFor(int httpStatus) {
-    return switch (httpStatus) {
-      case 400 -> Status.Code.INVALID_ARGUMENT;
-      case 401 -> Status.Code.UNAUTHENTICATED;
-      case 403 -> Status.Code.PERMISSION_DENIED;
-      case 404 -> Status.Code.NOT_FOUND;
-      case 408, 504 -> Status.Code.DEADLINE_EXCEEDED;
-      case 409 -> Status.Code.ABORTED;
-      case 412 -> Status.Code.FAILED_PRECONDITION;
-      case 416 -> Status.Code.OUT_OF_RANGE;
-      case 429 -> Status.Code.RESOURCE_EXHAUSTED;
-      case 499 -> Status.Code.CANCELLED;
-      case 500 -> Status.Code.INTERNAL;
-      case 501 -> Status.Code.UNIMPLEMENTED;
-      case 502, 503 -> Status.Code.UNAVAILABLE;
-      default -> httpStatus >= 400 && httpStatus < 500 ? Status.Code.FAILED_PRECONDITION
-          : httpStatus >= 500 ? Status.Code.INTERNAL : Status.Code.UNKNOWN;
-    };
+    return Status.fromCodeValue(io.mesh4j.GrpcCodes.forHttpStatus(httpStatus)).getCode();
   }
 
   /**

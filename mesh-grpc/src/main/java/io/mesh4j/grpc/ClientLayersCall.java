@@ -601,18 +601,11 @@ final class ClientLayersCall<Q, R> extends ClientCall<Q, R> implements Consumer<
   }
 
   static Outcome breakerOutcome(Status.Code code) {
-    return switch (code) {
-      case OK -> Outcome.SUCCESS;
-      case UNAVAILABLE, INTERNAL, UNKNOWN, RESOURCE_EXHAUSTED -> Outcome.FAILURE;
-      case DEADLINE_EXCEEDED -> Outcome.TIMEOUT;
-      case CANCELLED -> Outcome.CANCELLED;
-      default -> Outcome.SUCCESS; // the service answered; the request was at fault
-    };
+    return io.mesh4j.AnswerClass.ofGrpc(code.value()).breakerOutcome();
   }
 
   static boolean isOverload(Status.Code code) {
-    return code == Status.Code.UNAVAILABLE || code == Status.Code.RESOURCE_EXHAUSTED
-        || code == Status.Code.DEADLINE_EXCEEDED;
+    return io.mesh4j.AnswerClass.ofGrpc(code.value()).overloadSignal();
   }
 
   private String circuitOpen(CircuitOpenException e) {

@@ -54,12 +54,7 @@ final class MeshStreamTracer extends ClientStreamTracer {
    * </ul>
    */
   static Outcome outcome(Status.Code code) {
-    return switch (code) {
-      case CANCELLED -> Outcome.CANCELLED;
-      case DEADLINE_EXCEEDED -> Outcome.TIMEOUT;
-      case UNAVAILABLE, INTERNAL, UNKNOWN, RESOURCE_EXHAUSTED -> Outcome.FAILURE;
-      default -> Outcome.SUCCESS;
-    };
+    return io.mesh4j.AnswerClass.ofGrpc(code.value()).endpointOutcome();
   }
 
   /** Makes the tracer of each attempt on one endpoint; one per endpoint per picker, shared by picks. */

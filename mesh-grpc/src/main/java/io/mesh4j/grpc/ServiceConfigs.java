@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import io.grpc.Status;
 import java.util.TreeSet;
 
 /**
@@ -22,24 +23,6 @@ import java.util.TreeSet;
  * mapping and where it differs from the HTTP stack.
  */
 public final class ServiceConfigs {
-  /**
-   * The gRPC codes the HTTP statuses of {@code retries.retryOn} stand for. 429/502/503/504 all mean "try
-   * elsewhere or later", which gRPC calls UNAVAILABLE (gRPC's own HTTP-to-gRPC status mapping); 500, 409
-   * and 499 are the HTTP equivalents google.rpc.Code gives INTERNAL, ABORTED and CANCELLED. 499 ("client
-   * closed request") is how a policy opts in to retrying a stream the <em>server</em> reset with
-   * RST_STREAM(CANCEL) — what a server shut down with calls in flight does (Envoy's {@code cancelled}
-   * retry-on); a call the caller cancelled is never retried by gRPC. Other statuses have no gRPC code
-   * worth retrying and are left out.
-   */
-  private static final Map<Integer, String> RETRYABLE_HTTP_TO_GRPC = Map.of(
-      429, "UNAVAILABLE",
-      502, "UNAVAILABLE",
-      503, "UNAVAILABLE",
-      504, "UNAVAILABLE",
-      500, "INTERNAL",
-      409, "ABORTED",
-      499, "CANCELLED");
-
   /** gRPC's bound on retryThrottling.maxTokens. */
   private static final int MAX_TOKENS_LIMIT = 1000;
 
@@ -90,15 +73,22 @@ public final class ServiceConfigs {
 
   /**
    * UNAVAILABLE always (what gRPC uses for "not sent / connection failed / server going away", the case
-   * the mesh retries for any method), plus the gRPC codes of the HTTP statuses in {@code retryOn}.
+   * the mesh retries for any method), plus the gRPC codes of the HTTP statuses in {@code retryOn}
+   * ({@link io.mesh4j.GrpcCodes#forHttpStatus}).
    */
   static List<String> retryableCodes(RetryPolicy retries) {
     TreeSet<String> codes = new TreeSet<>();
     codes.add("UNAVAILABLE");
     for (int status : retries.retryOn()) {
-      String code = RETRYABLE_HTTP_TO_GRPC.get(status);
-      if (code != null) {
-        codes.add(code);
+      // The same mapping as injected aborts: retryOn [429] retries RESOURCE_EXHAUSTED, which a 429 abort
+      // (and a server shedding load) produces. 499 ("client closed request") opts in to retrying a stream
+      // the server reset with RST_STREAM(CANCEL), as a server shut down with calls in flight does (Envoy's
+      // "cancelled" retry-on); a call the caller cancelled is never retried by gRPC.
+      Status.Code code = ClientFaults.codeFor(status);
+      // Except DEADLINE_EXCEEDED (408, 504): on gRPC it is nearly always the call's own deadline
+      // (AnswerClass.TIMEOUT), and once that has passed there is nothing left to retry in.
+      if (code != Status.Code.DEADLINE_EXCEEDED) {
+        codes.add(code.name());
       }
     }
     return List.copyOf(codes);

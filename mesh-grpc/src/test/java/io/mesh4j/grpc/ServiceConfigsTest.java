@@ -78,7 +78,8 @@ class ServiceConfigsTest {
                 "initialBackoff", "0.010s",
                 "maxBackoff", "1.000s",
                 "backoffMultiplier", 2.0,
-                "retryableStatusCodes", List.of("ABORTED", "CANCELLED", "INTERNAL", "UNAVAILABLE")))),
+                "retryableStatusCodes", List.of("ABORTED", "CANCELLED", "INTERNAL", "NOT_FOUND", "RESOURCE_EXHAUSTED",
+                    "UNAVAILABLE")))),
         "retryThrottling", Map.of("maxTokens", 1000.0, "tokenRatio", 0.5)));
     assertParses(config);
   }
@@ -125,9 +126,11 @@ class ServiceConfigsTest {
     assertThat(MeshStreamTracer.outcome(Status.Code.CANCELLED)).isEqualTo(Outcome.CANCELLED);
     assertThat(MeshStreamTracer.outcome(Status.Code.DEADLINE_EXCEEDED)).isEqualTo(Outcome.TIMEOUT);
     for (Status.Code c : List.of(Status.Code.UNAVAILABLE, Status.Code.INTERNAL, Status.Code.UNKNOWN,
-        Status.Code.RESOURCE_EXHAUSTED)) {
+        Status.Code.DATA_LOSS)) {
       assertThat(MeshStreamTracer.outcome(c)).as(c.name()).isEqualTo(Outcome.FAILURE);
     }
+    // Overload is not an endpoint failure, as HTTP 429 is not (AnswerClass): it used to eject on gRPC only.
+    assertThat(MeshStreamTracer.outcome(Status.Code.RESOURCE_EXHAUSTED)).isEqualTo(Outcome.SUCCESS);
   }
 
   @Test

@@ -125,7 +125,7 @@ public final class AttemptInterceptor extends MeshLayer {
     Response response = null;
     try {
       response = attemptChain.proceed(attempt);
-      outcome = response.code() >= 500 ? Outcome.FAILURE : Outcome.SUCCESS;
+      outcome = io.mesh4j.AnswerClass.ofHttp(response.code()).endpointOutcome();
       return response;
     } catch (IOException e) {
       if (chain.call().isCanceled()) {

@@ -47,7 +47,7 @@ public final class CircuitBreakerInterceptor extends MeshLayer {
     Outcome outcome = Outcome.CANCELLED; // a RuntimeException or Error below only releases the permission
     try {
       Response response = chain.proceed(request);
-      outcome = response.code() >= 500 ? Outcome.FAILURE : Outcome.SUCCESS;
+      outcome = io.mesh4j.AnswerClass.ofHttp(response.code()).breakerOutcome();
       return response;
     } catch (IOException e) {
       outcome = CallFailures.nothingReachedTheService(e) || CallFailures.cancelledByCaller(chain, e) ? Outcome.CANCELLED

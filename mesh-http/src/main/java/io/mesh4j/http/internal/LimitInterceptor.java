@@ -64,8 +64,7 @@ public final class LimitInterceptor extends MeshLayer {
       limiter.onIgnored();
       throw e;
     }
-    int code = response.code();
-    if (code == 503 || code == 429) {
+    if (io.mesh4j.AnswerClass.ofHttp(response.code()).overloadSignal()) {
       limiter.onDropped();
     } else {
       limiter.onSuccess();
