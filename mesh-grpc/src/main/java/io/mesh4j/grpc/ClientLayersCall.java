@@ -184,6 +184,8 @@ final class ClientLayersCall<Q, R> extends ClientCall<Q, R> implements Consumer<
     }
     if (inheritedLeft < ownLeft) {
       opts = opts.withDeadline(io.grpc.Deadline.after(inheritedLeft, TimeUnit.NANOSECONDS));
+    } else if (own != null && own != opts.getDeadline()) {
+      opts = opts.withDeadline(own); // the io.grpc.Context's: in CallOptions the attempts' tracers see it
     }
     long deadlineLeft = Math.min(ownLeft, inheritedLeft);
 
