@@ -226,10 +226,12 @@ public final class ControlPlaneClient implements AutoCloseable {
         HttpResponse<String> response = poll(full ? 0 : revision, full ? Duration.ZERO : wait);
         lastContact = Instant.now();
         if (response.statusCode() == 200) {
-          apply(JSON.readTree(response.body()));
+          JsonNode body = JSON.readTree(response.body());
+          // Status first: whoever sees an update applied (listeners run inside apply) sees it connected.
           connected = true;
           lastError = null;
           failures = 0;
+          apply(body);
         } else if (response.statusCode() == 304) {
           connected = true;
           failures = 0;
@@ -317,19 +319,22 @@ public final class ControlPlaneClient implements AutoCloseable {
     if (newRevision < revision) {
       return; // an answer from before what we have (e.g. a lagging replica): ignore
     }
-    boolean changed = false;
+    List<Runnable> notifications = new ArrayList<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = body.path("services").fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
-      changed |= applyService(e.getKey(), e.getValue());
+      applyService(e.getKey(), e.getValue(), notifications);
     }
+    // The revision before the listeners: whoever sees an update applied sees the client at its revision.
     revision = newRevision;
     fromCache = false;
-    if (changed) {
+    notifications.forEach(Runnable::run);
+    if (!notifications.isEmpty()) {
       saveCache();
     }
   }
 
-  private boolean applyService(String service, JsonNode n) {
+  /** Stores the service's new state and queues the listener notifications its changes call for. */
+  private void applyService(String service, JsonNode n, List<Runnable> notifications) {
     Known old = known.get(service);
     JsonNode policy = n.hasNonNull("policy") ? n.get("policy") : null;
     long policyRevision = n.path("policyRevision").asLong(0);
@@ -344,20 +349,20 @@ public final class ControlPlaneClient implements AutoCloseable {
     }
     Known k = new Known(policy, policyRevision, endpoints, endpointsRevision);
     known.put(service, k);
-    boolean changed = false;
     if (old == null || old.policyRevision() != policyRevision) {
       VersionedPolicy vp = toPolicy(service, k);
       if (vp != null) {
-        tell(policyListeners.getOrDefault(service, List.of()), vp, "policy revision " + policyRevision, service);
-        changed = true;
+        long rev = policyRevision;
+        notifications.add(() -> tell(policyListeners.getOrDefault(service, List.of()), vp, "policy revision " + rev,
+            service));
       }
     }
     if (old == null || old.endpointsRevision() != endpointsRevision) {
       EndpointSet set = new EndpointSet(service, endpointsRevision, endpoints);
-      tell(endpointListeners.getOrDefault(service, List.of()), set, "endpoints revision " + endpointsRevision, service);
-      changed = true;
+      long rev = endpointsRevision;
+      notifications.add(() -> tell(endpointListeners.getOrDefault(service, List.of()), set,
+          "endpoints revision " + rev, service));
     }
-    return changed;
   }
 
   /**
@@ -411,12 +416,14 @@ public final class ControlPlaneClient implements AutoCloseable {
     }
     try {
       JsonNode root = JSON.readTree(cacheFile.toFile());
+      List<Runnable> notifications = new ArrayList<>();
       for (Iterator<Map.Entry<String, JsonNode>> it = root.path("services").fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
-        applyService(e.getKey(), e.getValue());
+        applyService(e.getKey(), e.getValue(), notifications);
       }
       revision = root.path("revision").asLong(0);
       fromCache = true;
+      notifications.forEach(Runnable::run); // none subscribed yet at start-up, normally
     } catch (IOException | RuntimeException e) {
       lastError = "cache file " + cacheFile + " unreadable, ignored: " + e.getMessage();
       LOG.log(Level.WARNING, lastError);
