@@ -132,11 +132,18 @@ public final class AttemptInterceptor extends MeshLayer {
         AttemptScope scope = request.tag(AttemptScope.class);
         boolean lostHedge = scope != null && scope.lostRace;
         outcome = lostHedge || (deadline != null && deadline.isExpired()) ? Outcome.TIMEOUT : Outcome.CANCELLED;
+      } else if (CallFailures.interrupted(e)) {
+        outcome = Outcome.CANCELLED; // the caller's thread was interrupted: the endpoint did nothing wrong
       } else if (attemptMillis > 0 && e instanceof SocketTimeoutException) {
         throw new AttemptTimeoutException(service, "per-attempt timeout of " + attemptMillis
             + " ms (policy timeouts.perAttempt) passed waiting for " + endpoint.address(), e);
       }
       throw e;
+    } catch (RuntimeException | Error e) {
+      throw e;
+    } catch (Exception e) { // thrown undeclared by OkHttp's Kotlin code below: an interrupt, in practice
+      outcome = Outcome.CANCELLED;
+      throw CallFailures.asIoException(e, service);
     } finally {
       runtime.onFinish(chosen, start, outcome);
       MeshTelemetry telemetry = mesh.telemetry();

@@ -22,6 +22,34 @@ final class CallFailures {
   }
 
   /**
+   * The calling thread was interrupted: an {@link java.io.InterruptedIOException} that is not a socket
+   * timeout, or any I/O failure of a thread whose interrupt flag is set. Like a cancellation, it says
+   * nothing about the endpoint.
+   */
+  static boolean interrupted(IOException e) {
+    return (e instanceof java.io.InterruptedIOException && !(e instanceof java.net.SocketTimeoutException))
+        || Thread.currentThread().isInterrupted();
+  }
+
+  /**
+   * A checked exception that code below (OkHttp is Kotlin, which does not declare checked exceptions)
+   * threw without declaring it, as the IOException every OkHttp call promises. An
+   * {@link InterruptedException} becomes an {@link java.io.InterruptedIOException} and the thread's
+   * interrupt flag is set again.
+   */
+  static IOException asIoException(Exception e, String service) {
+    IOException io;
+    if (e instanceof InterruptedException) {
+      Thread.currentThread().interrupt();
+      io = new java.io.InterruptedIOException("service '" + service + "': interrupted");
+    } else {
+      io = new IOException("service '" + service + "': " + e);
+    }
+    io.initCause(e);
+    return io;
+  }
+
+  /**
    * The caller cancelled the call (not the mesh's deadline, not a per-attempt timeout): nothing is
    * learned about the service. A deadline cancels the call too, so the call's deadline is checked.
    */

@@ -68,6 +68,10 @@ public final class TracingInterceptor implements Interceptor {
     } catch (IOException | RuntimeException | Error e) {
       failure = e;
       throw e;
+    } catch (Exception e) { // thrown undeclared by Kotlin code below (an interrupt): an IOException, as promised
+      IOException io = CallFailures.asIoException(e, service);
+      failure = io;
+      throw io;
     } finally {
       String errorType = failure != null ? failure.getClass().getName()
           : response.code() >= 400 ? Integer.toString(response.code()) : null;
