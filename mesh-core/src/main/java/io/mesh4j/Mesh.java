@@ -151,6 +151,11 @@ public final class Mesh implements AutoCloseable {
     }
   }
 
+  /** Whether {@link #close} was called: calls through the mesh then fail with {@link MeshClosedException}. */
+  public boolean isClosed() {
+    return closed;
+  }
+
   /** The services called so far. */
   public Collection<ServiceRuntime> services() {
     return List.copyOf(services.values());
@@ -169,7 +174,11 @@ public final class Mesh implements AutoCloseable {
     return defaultPolicy;
   }
 
-  /** Stops listening to discovery and policy sources. Calls already running finish normally. */
+  /**
+   * Stops listening to discovery and policy sources. Calls already running finish normally; calls made
+   * afterwards to mesh services fail at once with {@link MeshClosedException} (an {@code IOException}),
+   * sending nothing.
+   */
   @Override
   public void close() {
     closed = true;

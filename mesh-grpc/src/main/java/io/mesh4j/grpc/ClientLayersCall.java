@@ -160,8 +160,11 @@ final class ClientLayersCall<Q, R> extends ClientCall<Q, R> implements Consumer<
     }
     ServiceRuntime runtime;
     try {
+      if (owner.mesh.isClosed()) {
+        throw new io.mesh4j.MeshClosedException(owner.service);
+      }
       runtime = owner.mesh.service(owner.service);
-    } catch (IllegalStateException e) { // the mesh is closed
+    } catch (IllegalStateException | io.mesh4j.MeshClosedException e) { // the mesh is closed
       closeHere(Status.UNAVAILABLE.withDescription(e.getMessage()).withCause(e), false);
       return;
     }

@@ -70,22 +70,41 @@ class HedgingIT {
     return rt.endpoints().stream().filter(s -> s.endpoint().port() == b.port()).findFirst().orElseThrow();
   }
 
+  /**
+   * The slow endpoint answers only when the test ends, and the call's deadline is 5 s: a call answered at
+   * all was answered by the hedge, whatever the machine's load (no wall-clock window).
+   */
   @Test
   void hedgingCutsTheTailAndCancelsTheLosingAttempt() throws Exception {
-    OkHttpClient client = client(HedgePolicy.fixed(Duration.ofMillis(30)));
-    Request get = new Request.Builder().url("http://svc/x").build();
-    long worst = 0;
-    for (int i = 0; i < 10; i++) {
-      worst = Math.max(worst, timedGet(client, get));
-    }
-    assertThat(worst).as("slowest of 10 hedged calls, ms").isLessThan(300);
-    assertThat(slow.hits.get()).as("first attempts that went to the slow backend").isGreaterThanOrEqualTo(4);
-    assertThat(fast.lastRequest()).containsKey(MeshHeaders.ATTEMPT);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    try (TestBackend stuck = TestBackend.start("stuck", ex -> {
+      release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+      TestBackend.respond(ex, 200, "stuck");
+    })) {
+      mesh = Mesh.builder().discovery(StaticDiscovery.of("svc", List.of(stuck.endpoint(), fast.endpoint())))
+          .defaultPolicy(ServicePolicy.builder().balancer(BalancerAlgorithm.ROUND_ROBIN).totalTimeout(Duration.ofSeconds(5))
+              .hedging(HedgePolicy.fixed(Duration.ofMillis(30))).build())
+          .build();
+      OkHttpClient client = MeshOkHttp.client(mesh, new OkHttpClient());
+      Request get = new Request.Builder().url("http://svc/x").build();
+      try {
+        for (int i = 0; i < 10; i++) {
+          try (Response r = client.newCall(get).execute()) {
+            assertThat(r.code()).isEqualTo(200);
+            assertThat(r.body().string()).isEqualTo("fast");
+          }
+        }
+        assertThat(stuck.hits.get()).as("first attempts that went to the stuck backend").isGreaterThanOrEqualTo(4);
+        assertThat(fast.lastRequest()).containsKey(MeshHeaders.ATTEMPT);
 
-    // The losing attempts were cancelled, not waited for: they never completed as answers.
-    ServiceRuntime rt = mesh.service("svc");
-    await().atMost(Duration.ofSeconds(5)).until(() -> stats(rt, slow).pending() == 0);
-    assertThat(stats(rt, slow).requests()).as("completed attempts on the slow backend").isZero();
+        // The losing attempts were cancelled, not waited for: they never completed as answers.
+        ServiceRuntime rt = mesh.service("svc");
+        await().atMost(Duration.ofSeconds(5)).until(() -> stats(rt, stuck).pending() == 0);
+        assertThat(stats(rt, stuck).requests()).as("completed attempts on the stuck backend").isZero();
+      } finally {
+        release.countDown();
+      }
+    }
   }
 
   @Test
@@ -130,19 +149,21 @@ class HedgingIT {
   }
 
   /**
-   * Round robin over {@code first} then {@code second}, a long hedge delay, and no outlier ejection, so
-   * every call's first attempt goes to {@code first} (a refused or failing endpoint stays in rotation).
+   * Round robin over {@code first} then {@code second}, a hedge delay (60 s) far beyond the call's total
+   * timeout (5 s), and no outlier ejection, so every call's first attempt goes to {@code first} (a refused
+   * or failing endpoint stays in rotation). A call answered at all was therefore replaced without waiting
+   * for the hedge delay: the tests assert that, not a wall-clock window.
    */
   private OkHttpClient firstAttemptsTo(Endpoint first, Endpoint second, RetryPolicy retries) {
     mesh = Mesh.builder().discovery(StaticDiscovery.of("svc", List.of(first, second)))
-        .defaultPolicy(ServicePolicy.builder().balancer(BalancerAlgorithm.ROUND_ROBIN)
+        .defaultPolicy(ServicePolicy.builder().balancer(BalancerAlgorithm.ROUND_ROBIN).totalTimeout(Duration.ofSeconds(5))
             .outlier(OutlierPolicy.builder().enabled(false).build()).retries(retries)
             .hedging(HedgePolicy.fixed(Duration.ofMillis(HEDGE_DELAY_MS))).build())
         .build();
     return MeshOkHttp.client(mesh, new OkHttpClient());
   }
 
-  private static final long HEDGE_DELAY_MS = 500;
+  private static final long HEDGE_DELAY_MS = 60_000;
 
   private static int refusedPort() throws Exception {
     try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
@@ -155,12 +176,9 @@ class HedgingIT {
     int deadPort = refusedPort();
     OkHttpClient client = firstAttemptsTo(Endpoint.of("127.0.0.1", deadPort), fast.endpoint(), RetryPolicy.DEFAULT);
     Request get = new Request.Builder().url("http://svc/x").build();
-    long worst = 0;
     for (int i = 0; i < 10; i++) {
-      worst = Math.max(worst, timedGet(client, get)); // fails here without the fix: ConnectException
+      timedGet(client, get); // 200: fails here without the fix (ConnectException), or at the 5 s deadline
     }
-    assertThat(worst).as("slowest of 10 hedged calls whose first attempt was refused, ms")
-        .isLessThan(HEDGE_DELAY_MS / 2);
     ServiceRuntime rt = mesh.service("svc");
     EndpointStats dead = rt.endpoints().stream().filter(s -> s.endpoint().port() == deadPort).findFirst().orElseThrow();
     assertThat(dead.failures()).as("first attempts refused by the dead endpoint").isEqualTo(10);
@@ -173,11 +191,9 @@ class HedgingIT {
     try (TestBackend unavailable = TestBackend.start("unavailable", ex -> TestBackend.respond(ex, 503, ""))) {
       OkHttpClient client = firstAttemptsTo(unavailable.endpoint(), fast.endpoint(), RetryPolicy.DEFAULT);
       Request get = new Request.Builder().url("http://svc/x").build();
-      long worst = 0;
       for (int i = 0; i < 10; i++) {
-        worst = Math.max(worst, timedGet(client, get)); // without the fix: the 503, marked mesh-no-retry
+        timedGet(client, get); // 200; without the fix: the 503, marked mesh-no-retry
       }
-      assertThat(worst).as("slowest of 10 hedged calls whose first attempt got a 503, ms").isLessThan(HEDGE_DELAY_MS / 2);
       assertThat(unavailable.hits).hasValue(10);
       assertThat(fast.hits).hasValue(10);
     }
@@ -195,12 +211,11 @@ class HedgingIT {
           TestBackend.respond(ex, 503, "");
         })) {
       OkHttpClient client = firstAttemptsTo(a.endpoint(), b.endpoint(), RetryPolicy.builder().maxAttempts(4).build());
-      long start = System.nanoTime();
+      // Answered (not cut by the 5 s deadline), so no attempt waited for the 60 s hedge delay.
       try (Response r = client.newCall(new Request.Builder().url("http://svc/x").build()).execute()) {
         assertThat(r.code()).isEqualTo(503);
         assertThat(r.header(MeshHeaders.NO_RETRY)).as("gave up: marked for the callers above").isEqualTo("1");
       }
-      assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(HEDGE_DELAY_MS / 2);
       assertThat(hits).as("the retry policy's maxAttempts, no more").hasValue(4);
     }
   }

@@ -1,6 +1,7 @@
 package io.mesh4j.http.internal;
 
 import io.mesh4j.Mesh;
+import io.mesh4j.MeshClosedException;
 import java.io.IOException;
 import java.util.Objects;
 import okhttp3.Interceptor;
@@ -22,7 +23,13 @@ public abstract class MeshLayer implements Interceptor {
   public final Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
     String service = request.url().host();
-    return mesh.handles(service) ? intercept(chain, request, service) : chain.proceed(request);
+    if (!mesh.handles(service)) {
+      return chain.proceed(request);
+    }
+    if (mesh.isClosed()) {
+      throw new MeshClosedException(service); // a typed IOException: also what enqueue's onFailure gets
+    }
+    return intercept(chain, request, service);
   }
 
   /** Handles a call to the mesh service {@code service} (the request's host). */
