@@ -7,6 +7,7 @@ import io.mesh4j.balance.RandomSource;
 import io.mesh4j.discovery.StaticDiscovery;
 import io.mesh4j.policy.BalancerAlgorithm;
 import io.mesh4j.policy.ServicePolicy;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,7 +23,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Real loopback backends, one ten times slower than the others. */
+/**
+ * Real loopback backends, one fifty times slower than the others. The gap is wide on purpose: on a machine
+ * loaded past its cores every call waits tens of milliseconds for a CPU, and a 20 ms backend was within
+ * that noise.
+ */
 class BalancingIT {
   private TestBackend fast1;
   private TestBackend fast2;
@@ -40,7 +45,7 @@ class BalancingIT {
       TestBackend.respond(ex, 200, "fast2");
     });
     slow = TestBackend.start("slow", ex -> {
-      Thread.sleep(20);
+      Thread.sleep(100);
       TestBackend.respond(ex, 200, "slow");
     });
   }
@@ -58,7 +63,9 @@ class BalancingIT {
     Map<String, Integer> counts = new ConcurrentHashMap<>();
     AtomicInteger failures = new AtomicInteger();
     try (Mesh mesh = Mesh.builder().discovery(discovery).random(RandomSource.seeded(42))
-        .defaultPolicy(ServicePolicy.builder().balancer(algorithm).build()).build()) {
+        // A 1 s decay instead of 10 s: the cold JVM's first calls (slow on every backend) fade within the test.
+        .defaultPolicy(ServicePolicy.builder().balancer(new io.mesh4j.policy.BalancerPolicy(algorithm,
+            Duration.ofSeconds(1), io.mesh4j.policy.BalancerPolicy.DEFAULT.defaultRtt())).build()).build()) {
       OkHttpClient client = MeshOkHttp.client(mesh, new OkHttpClient());
       ExecutorService pool = Executors.newFixedThreadPool(threads);
       CountDownLatch done = new CountDownLatch(threads);
