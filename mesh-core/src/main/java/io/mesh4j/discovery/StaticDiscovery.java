@@ -30,8 +30,14 @@ public final class StaticDiscovery implements DiscoverySource {
     return d;
   }
 
-  /** Replaces the endpoints of {@code service} and notifies its listeners. */
+  /**
+   * Replaces the endpoints of {@code service} and notifies its listeners.
+   *
+   * @throws IllegalArgumentException when {@code service} is not a valid service name ({@link ServiceNames}):
+   *     {@code "Payments"} would never match, since URL hosts reach the mesh in lower case
+   */
   public StaticDiscovery set(String service, List<Endpoint> endpoints) {
+    ServiceNames.check(service);
     // Serialized per service so listeners see snapshots in revision order.
     synchronized (listenersOf(service)) {
       EndpointSet set = new EndpointSet(service, revision.incrementAndGet(), endpoints);

@@ -3,14 +3,11 @@ package io.mesh4j.controlplane.server;
 import io.mesh4j.controlplane.store.Store;
 import io.mesh4j.policy.Durations;
 import java.time.Duration;
-import java.util.regex.Pattern;
 
 /** Parsing and checking of names, revisions and durations from paths, queries and headers. */
 final class Params {
   /** A DNS label: what a service name may be (so it can also be a host name). */
-  static final Pattern SERVICE_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
-  static final String SERVICE_NAME_EXPECTED = "1..63 lowercase letters, digits and '-', starting and ending"
-      + " with a letter or digit";
+  static final String SERVICE_NAME_EXPECTED = io.mesh4j.discovery.ServiceNames.EXPECTED;
 
   private Params() {}
 
@@ -22,20 +19,9 @@ final class Params {
     return name;
   }
 
-  /** {@link #SERVICE_NAME}, checked by hand: this runs for every watched service of every watch. */
+  /** The mesh's one rule ({@link io.mesh4j.discovery.ServiceNames}). */
   static boolean isServiceName(String name) {
-    int n = name == null ? 0 : name.length();
-    if (n == 0 || n > 63) {
-      return false;
-    }
-    for (int i = 0; i < n; i++) {
-      char c = name.charAt(i);
-      boolean alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-      if (!alnum && (c != '-' || i == 0 || i == n - 1)) {
-        return false;
-      }
-    }
-    return true;
+    return io.mesh4j.discovery.ServiceNames.isValid(name);
   }
 
   /** A revision: a non-negative integer. */

@@ -22,7 +22,8 @@ public abstract class MeshLayer implements Interceptor {
   @Override
   public final Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
-    String service = request.url().host();
+    // "orders." is the fully-qualified spelling of "orders": the same service, not a DNS name to look up.
+    String service = io.mesh4j.discovery.ServiceNames.ofHost(request.url().host());
     if (!mesh.handles(service)) {
       return chain.proceed(request);
     }

@@ -40,7 +40,7 @@ public final class TracingInterceptor implements Interceptor {
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
     Context parent = contexts.take(chain.call());
-    String service = request.url().host();
+    String service = io.mesh4j.discovery.ServiceNames.ofHost(request.url().host());
     if (!mesh.handles(service)) {
       return chain.proceed(request);
     }
