@@ -125,6 +125,52 @@ class RetryIT {
     assertThat(good.lastRequest()).containsEntry(MeshHeaders.ATTEMPT, "2");
   }
 
+  /**
+   * A one-shot body (a stream that can be read once) refused by the first endpoint was never written, so
+   * the call is retried with it on the next endpoint, and that endpoint receives it whole; a one-shot body
+   * that was written is never sent twice. Before, one-shot bodies were never retried at all.
+   */
+  @Test
+  void aOneShotBodyIsRetriedWhenItWasNeverWritten() throws Exception {
+    java.util.concurrent.atomic.AtomicReference<String> received = new java.util.concurrent.atomic.AtomicReference<>();
+    TestBackend good = TestBackend.start("good", ex -> {
+      received.set(new String(ex.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+      TestBackend.respond(ex, 200, "good");
+    });
+    closeables.add(good);
+    int deadPort;
+    try (TestBackend dead = TestBackend.ok("dead")) {
+      deadPort = dead.port();
+    }
+    OkHttpClient client = client(Endpoint.of("127.0.0.1", deadPort), good.endpoint());
+    java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
+    RequestBody oneShot = new RequestBody() {
+      @Override
+      public MediaType contentType() {
+        return MediaType.get("application/json");
+      }
+
+      @Override
+      public boolean isOneShot() {
+        return true;
+      }
+
+      @Override
+      public void writeTo(okio.BufferedSink sink) throws IOException {
+        if (writes.incrementAndGet() > 1) {
+          throw new IllegalStateException("a one-shot body was written twice");
+        }
+        sink.writeUtf8("{\"order\":7}");
+      }
+    };
+    try (Response r = client.newCall(new Request.Builder().url("http://svc/x").post(oneShot).build()).execute()) {
+      assertThat(r.code()).isEqualTo(200);
+    }
+    assertThat(received.get()).isEqualTo("{\"order\":7}");
+    assertThat(writes).hasValue(1);
+    assertThat(good.lastRequest()).containsEntry(MeshHeaders.ATTEMPT, "2");
+  }
+
   @Test
   void markedIdempotentPostIsRetriedOn503() throws Exception {
     WireMockServer failing = wiremock();

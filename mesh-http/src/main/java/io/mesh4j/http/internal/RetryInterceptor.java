@@ -69,6 +69,13 @@ public final class RetryInterceptor extends MeshLayer {
     boolean idempotent = isIdempotent(request);
     int maxAttempts = policy.enabled() ? policy.maxAttempts() : 1;
     boolean oneShot = request.body() != null && request.body().isOneShot();
+    // A one-shot body can be sent once: tracked, so that an attempt that never wrote it (connection
+    // refused) can still be retried with it, as docs/policy.md promises for any method.
+    WriteTrackingBody oneShotBody = null;
+    if (oneShot && maxAttempts > 1) {
+      oneShotBody = new WriteTrackingBody(request.body());
+      request = request.newBuilder().method(request.method(), oneShotBody).build();
+    }
 
     // The routing layer above opened the call's scope; without it (a partial stack), open one here.
     AttemptScope outer = AttemptScope.current();
@@ -103,7 +110,7 @@ public final class RetryInterceptor extends MeshLayer {
         if (reason == null) {
           return result(response, failure, false);
         }
-        if (attempt >= maxAttempts || oneShot) {
+        if (attempt >= maxAttempts || (oneShot && (oneShotBody == null || oneShotBody.written()))) {
           // Attempts exhausted: mark, so nobody upstream retries. A client with retries off gave
           // nothing up, and leaves its callers free to retry.
           return result(response, failure, maxAttempts > 1);
