@@ -6,6 +6,7 @@ import io.mesh4j.http.internal.CallContexts;
 import io.mesh4j.http.internal.CircuitBreakerInterceptor;
 import io.mesh4j.http.internal.LimitInterceptor;
 import io.mesh4j.http.internal.DeadlineInterceptor;
+import io.mesh4j.http.internal.RedirectInterceptor;
 import io.mesh4j.http.internal.RetryInterceptor;
 import io.mesh4j.http.internal.RoutingInterceptor;
 import io.mesh4j.http.internal.TracingInterceptor;
@@ -78,11 +79,16 @@ public final class MeshOkHttp {
     Dispatcher dispatcher = new Dispatcher(current.dispatcher().executorService());
     dispatcher.setMaxRequests(Math.max(256, current.dispatcher().getMaxRequests()));
     dispatcher.setMaxRequestsPerHost(Math.max(256, current.dispatcher().getMaxRequestsPerHost()));
-    OkHttpClient attemptClient = attempts.addInterceptor(attempt).dispatcher(dispatcher).build();
+    // Redirects are followed by the mesh (RedirectInterceptor), above routing, so OkHttp's own following
+    // (below the mesh, on the endpoint's address) is off in both clients.
+    OkHttpClient attemptClient = attempts.addInterceptor(attempt).dispatcher(dispatcher).followRedirects(false)
+        .build();
     return builder
+        .followRedirects(false)
         .eventListenerFactory(contexts.capturing(current.eventListenerFactory()))
         .addInterceptor(new TracingInterceptor(mesh, contexts))
         .addInterceptor(new DeadlineInterceptor(mesh))
+        .addInterceptor(new RedirectInterceptor(current.followRedirects(), current.followSslRedirects()))
         .addInterceptor(new RoutingInterceptor(mesh))
         .addInterceptor(new LimitInterceptor(mesh, mesh.limiters()))
         .addInterceptor(new CircuitBreakerInterceptor(mesh, mesh.breakers()))
