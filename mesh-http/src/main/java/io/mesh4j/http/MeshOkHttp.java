@@ -5,6 +5,7 @@ import io.mesh4j.http.internal.AttemptInterceptor;
 import io.mesh4j.http.internal.CallContexts;
 import io.mesh4j.http.internal.CircuitBreakerInterceptor;
 import io.mesh4j.http.internal.LimitInterceptor;
+import io.mesh4j.http.internal.MeshHostnameVerifier;
 import io.mesh4j.http.internal.DeadlineInterceptor;
 import io.mesh4j.http.internal.RedirectInterceptor;
 import io.mesh4j.http.internal.RetryInterceptor;
@@ -81,10 +82,13 @@ public final class MeshOkHttp {
     dispatcher.setMaxRequestsPerHost(Math.max(256, current.dispatcher().getMaxRequestsPerHost()));
     // Redirects are followed by the mesh (RedirectInterceptor), above routing, so OkHttp's own following
     // (below the mesh, on the endpoint's address) is off in both clients.
+    // Certificates of mesh endpoints are verified against the service name, not the endpoint's address.
+    MeshHostnameVerifier verifier = new MeshHostnameVerifier(mesh, current.hostnameVerifier());
     OkHttpClient attemptClient = attempts.addInterceptor(attempt).dispatcher(dispatcher).followRedirects(false)
-        .build();
+        .hostnameVerifier(verifier).build();
     return builder
         .followRedirects(false)
+        .hostnameVerifier(verifier)
         .eventListenerFactory(contexts.capturing(current.eventListenerFactory()))
         .addInterceptor(new TracingInterceptor(mesh, contexts))
         .addInterceptor(new DeadlineInterceptor(mesh))
