@@ -13,12 +13,13 @@ import java.util.Locale;
  * Runs the scenario benchmarks and prints their results as markdown tables (progress goes to stderr).
  *
  * <pre>
- * java -cp benchmarks/target/benchmarks.jar io.mesh4j.benchmarks.scenario.ScenarioRunner all [--quick]
+ * java -cp benchmarks/target/benchmarks.jar io.mesh4j.benchmarks.scenario.ScenarioRunner all [--quick] [--transport=http|grpc]
  * </pre>
  *
  * Scenarios: {@code slow-backend} ({@link SlowBackendScenario}), {@code retry-amplification}
  * ({@link RetryAmplificationScenario}), or {@code all}. {@code --quick} shortens every run (3 s instead of
- * 10 s, 2 s instead of 5 s) for a smoke test. Everything listens on 127.0.0.1 only; a watchdog ends the
+ * 10 s, 2 s instead of 5 s) for a smoke test; {@code --transport=http} or {@code =grpc} runs the
+ * {@code slow-backend} variants of one transport only (default: both, side by side). Everything listens on 127.0.0.1 only; a watchdog ends the
  * JVM if a run ever takes far longer than it should.
  */
 public final class ScenarioRunner {
@@ -31,9 +32,14 @@ public final class ScenarioRunner {
     System.setProperty("sun.net.httpserver.nodelay", "true");
     String scenario = null;
     boolean quick = false;
+    java.util.Set<SlowBackendScenario.Transport> transports = java.util.EnumSet.allOf(SlowBackendScenario.Transport.class);
     for (String a : args) {
       if (a.equals("--quick")) {
         quick = true;
+      } else if (a.equals("--transport=http")) {
+        transports = java.util.EnumSet.of(SlowBackendScenario.Transport.HTTP);
+      } else if (a.equals("--transport=grpc")) {
+        transports = java.util.EnumSet.of(SlowBackendScenario.Transport.GRPC);
       } else if (scenario == null && List.of("slow-backend", "retry-amplification", "all").contains(a)) {
         scenario = a;
       } else {
@@ -55,7 +61,7 @@ public final class ScenarioRunner {
     System.out.println();
     if (scenario.equals("slow-backend") || scenario.equals("all")) {
       SlowBackendScenario.Config c = SlowBackendScenario.Config.of(quick);
-      printSlowBackend(c, new SlowBackendScenario(c).run());
+      printSlowBackend(c, new SlowBackendScenario(c, transports).run());
     }
     if (scenario.equals("retry-amplification") || scenario.equals("all")) {
       RetryAmplificationScenario.Config c = RetryAmplificationScenario.Config.of(quick);
@@ -224,7 +230,7 @@ public final class ScenarioRunner {
 
   private static void usage(String problem) {
     System.err.println("scenario runner: " + problem);
-    System.err.println("usage: ScenarioRunner slow-backend|retry-amplification|all [--quick]");
+    System.err.println("usage: ScenarioRunner slow-backend|retry-amplification|all [--quick] [--transport=http|grpc]");
     System.exit(2);
   }
 }

@@ -213,9 +213,12 @@ final class SlowBackendScenario {
   }
 
   private final Config config;
+  private final java.util.Set<Transport> transports;
 
-  SlowBackendScenario(Config config) {
+  /** @param transports the transports to run (the variants of the others are left out) */
+  SlowBackendScenario(Config config, java.util.Set<Transport> transports) {
     this.config = config;
+    this.transports = java.util.EnumSet.copyOf(transports);
   }
 
   /**
@@ -254,7 +257,7 @@ final class SlowBackendScenario {
   List<Row> run() throws IOException, InterruptedException {
     Map<Transport, List<Backend>> backends = new java.util.EnumMap<>(Transport.class);
     try {
-      for (Transport t : Transport.values()) {
+      for (Transport t : transports) {
         List<Backend> list = new ArrayList<>();
         backends.put(t, list);
         for (int i = 0; i < config.backends(); i++) {
@@ -264,14 +267,14 @@ final class SlowBackendScenario {
 
       // JIT warm-up of clients, mesh and servers, per transport; measured nothing, its mesh is thrown away.
       ServicePolicy warm = policy(BalancerAlgorithm.P2C_PEAK_EWMA).build();
-      for (Transport t : Transport.values()) {
+      for (Transport t : transports) {
         ScenarioRunner.log("slow-backend: warm-up " + t.label + " " + config.warmup().toMillis() + " ms");
         runOnce(endpoints(backends.get(t)), new Variant("warm-up", t, warm, false), false, config.warmup(),
             new ArrayList<>());
       }
 
       List<Row> rows = new ArrayList<>();
-      List<Variant> variants = variants();
+      List<Variant> variants = variants().stream().filter(v -> transports.contains(v.transport())).toList();
       for (int pass = 1; pass <= config.closedPasses() + 1; pass++) {
         boolean open = pass > config.closedPasses();
         for (int k = 0; k < variants.size(); k++) {
