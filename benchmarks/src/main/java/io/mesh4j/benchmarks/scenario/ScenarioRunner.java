@@ -13,12 +13,13 @@ import java.util.Locale;
  * Runs the scenario benchmarks and prints their results as markdown tables (progress goes to stderr).
  *
  * <pre>
- * java -cp benchmarks/target/benchmarks.jar io.mesh4j.benchmarks.scenario.ScenarioRunner all [--quick]
+ * java -cp benchmarks/target/benchmarks.jar io.mesh4j.benchmarks.scenario.ScenarioRunner all [--quick] [--transport=http|grpc]
  * </pre>
  *
  * Scenarios: {@code slow-backend} ({@link SlowBackendScenario}), {@code retry-amplification}
  * ({@link RetryAmplificationScenario}), or {@code all}. {@code --quick} shortens every run (3 s instead of
- * 10 s, 2 s instead of 5 s) for a smoke test. Everything listens on 127.0.0.1 only; a watchdog ends the
+ * 10 s, 2 s instead of 5 s) for a smoke test; {@code --transport=http} or {@code =grpc} runs the
+ * {@code slow-backend} variants of one transport only (default: both, side by side). Everything listens on 127.0.0.1 only; a watchdog ends the
  * JVM if a run ever takes far longer than it should.
  */
 public final class ScenarioRunner {
@@ -31,9 +32,14 @@ public final class ScenarioRunner {
     System.setProperty("sun.net.httpserver.nodelay", "true");
     String scenario = null;
     boolean quick = false;
+    java.util.Set<SlowBackendScenario.Transport> transports = java.util.EnumSet.allOf(SlowBackendScenario.Transport.class);
     for (String a : args) {
       if (a.equals("--quick")) {
         quick = true;
+      } else if (a.equals("--transport=http")) {
+        transports = java.util.EnumSet.of(SlowBackendScenario.Transport.HTTP);
+      } else if (a.equals("--transport=grpc")) {
+        transports = java.util.EnumSet.of(SlowBackendScenario.Transport.GRPC);
       } else if (scenario == null && List.of("slow-backend", "retry-amplification", "all").contains(a)) {
         scenario = a;
       } else {
@@ -55,7 +61,7 @@ public final class ScenarioRunner {
     System.out.println();
     if (scenario.equals("slow-backend") || scenario.equals("all")) {
       SlowBackendScenario.Config c = SlowBackendScenario.Config.of(quick);
-      printSlowBackend(c, new SlowBackendScenario(c).run());
+      printSlowBackend(c, new SlowBackendScenario(c, transports).run());
     }
     if (scenario.equals("retry-amplification") || scenario.equals("all")) {
       RetryAmplificationScenario.Config c = RetryAmplificationScenario.Config.of(quick);
@@ -68,7 +74,7 @@ public final class ScenarioRunner {
   private static void printSlowBackend(SlowBackendScenario.Config c, List<SlowBackendScenario.Row> rows) {
     System.out.println("## slow-backend");
     System.out.println();
-    System.out.printf(Locale.ROOT, "%d backends, service time %d ms; backend 0 answers in %d ms to requests arriving "
+    System.out.printf(Locale.ROOT, "%d backends per transport, service time %d ms; backend 0 answers in %d ms to requests arriving "
             + "from %.0f%% to %.0f%% of each run; %d s per variant; total timeout %d ms, retries off unless said. "
             + "Latency of every request, failed ones included.%n%n", c.backends(), c.serviceTime().toMillis(),
         c.slowTime().toMillis(), c.slowFrom() * 100, c.slowUntil() * 100, c.duration().toSeconds(),
@@ -85,21 +91,28 @@ public final class ScenarioRunner {
         + "requests the backends received with `mesh-attempt` other than 1, i.e. backups actually sent; per call = "
         + "the hedge rate.");
     System.out.println();
+    System.out.println("HTTP = `MeshOkHttp.client` to JDK HTTP/1.1 servers (a connection per calling thread per "
+        + "backend); gRPC = `MeshGrpc.channel` (one HTTP/2 connection per backend, shared) with a blocking stub and "
+        + "a per-call deadline of the total timeout, to grpc-java Netty servers answering from a timer. Each row's "
+        + "p99.9 is compared with the all-healthy baseline of its own transport.");
+    System.out.println();
     for (SlowBackendScenario.Row row : rows) {
-      if (row.variantIndex() == 0) {
+      if (!row.variant().slow()) {
         continue;
       }
       LoadGenerator.Result healthy = rows.stream()
-          .filter(x -> x.variantIndex() == 0 && x.open() == row.open() && x.pass() == row.pass())
+          .filter(x -> !x.variant().slow() && x.variant().transport() == row.variant().transport()
+              && x.open() == row.open() && x.pass() == row.pass())
           .findFirst().orElseThrow().result();
       LoadGenerator.Result r = row.result();
       double ratio = healthy.p999() == 0 ? Double.NaN : (double) r.p999() / healthy.p999();
       long slowest = r.requests() - (long) Math.ceil(0.999 * r.requests()) + 1; // calls at or above p99.9
-      System.out.printf(Locale.ROOT, "* %s, %s: p99.9 = %.2fx the all-healthy p99.9 of the same pass "
+      System.out.printf(Locale.ROOT, "* %s, %s, %s: p99.9 = %.2fx the all-healthy p99.9 of the same pass "
               + "(target <= 1.5x: %s); success %s (target >= 99.9%%: %s); %d calls >= 500 ms, p99.9 is the "
               + "%d-th slowest call; backups sent: %d (%.3f%% of calls); breaker opened %d time(s), %d calls failed "
               + "fast; failures: %s%n",
-          row.open() ? "open loop" : "closed loop pass " + row.pass(), row.variant().label(), ratio,
+          row.open() ? "open loop" : "closed loop pass " + row.pass(), row.variant().transport().label,
+          row.variant().label(), ratio,
           ratio <= 1.5 ? "met" : "missed", percent(r.successPercent()), r.successPercent() >= 99.9 ? "met" : "missed",
           r.slow(), slowest, row.laterAttempts(), perCall(row.laterAttempts(), r.requests()), row.breakerOpened(),
           row.circuitOpen(), r.errors().isEmpty() ? "none thrown" : r.errors());
@@ -108,16 +121,16 @@ public final class ScenarioRunner {
   }
 
   private static void slowBackendTable(List<SlowBackendScenario.Row> rows, boolean showPass) {
-    System.out.println("| variant |" + (showPass ? " pass |" : "") + " requests | req/s | success | p50 (ms) "
+    System.out.println("| transport | variant |" + (showPass ? " pass |" : "") + " requests | req/s | success | p50 (ms) "
         + "| p99 (ms) | p99.9 (ms) | max (ms) | ≥ 500 ms | to the slow backend (in its window) | CPU: JVM / machine "
         + "| GCs, GC time | max stall (ms) | backend requests per call | attempts ≥ 2 (% of calls) "
         + "| breaker opened / calls failed fast |");
-    System.out.println("|---|" + (showPass ? "---:|" : "") + "---:|".repeat(15));
+    System.out.println("|---|---|" + (showPass ? "---:|" : "") + "---:|".repeat(15));
     for (SlowBackendScenario.Row row : rows) {
       LoadGenerator.Result r = row.result();
-      System.out.printf(Locale.ROOT, "| %s |%s %d | %.0f | %s | %s | %s | %s | %s | %d | %d (%d) | %s | %.4f "
+      System.out.printf(Locale.ROOT, "| %s | %s |%s %d | %.0f | %s | %s | %s | %s | %s | %d | %d (%d) | %s | %.4f "
               + "| %d (%.3f%%) | %d / %d |%n",
-          row.variant().label(), showPass ? " " + row.pass() + " |" : "", r.requests(), r.ratePerSecond(),
+          row.variant().transport().label, row.variant().label(), showPass ? " " + row.pass() + " |" : "", r.requests(), r.ratePerSecond(),
           percent(r.successPercent()), ms(r.p50()), ms(r.p99()), ms(r.p999()), ms(r.max()), r.slow(),
           row.slowBackendRequests(), row.slowWindowRequests(), row.usage(),
           r.requests() == 0 ? 0.0 : (double) row.backendRequests() / r.requests(), row.laterAttempts(),
@@ -217,7 +230,7 @@ public final class ScenarioRunner {
 
   private static void usage(String problem) {
     System.err.println("scenario runner: " + problem);
-    System.err.println("usage: ScenarioRunner slow-backend|retry-amplification|all [--quick]");
+    System.err.println("usage: ScenarioRunner slow-backend|retry-amplification|all [--quick] [--transport=http|grpc]");
     System.exit(2);
   }
 }
