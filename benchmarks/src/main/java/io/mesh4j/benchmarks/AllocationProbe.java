@@ -65,12 +65,12 @@ public final class AllocationProbe {
       for (int round = 0; round < 2; round++) { // the first round is discarded (late JIT)
         for (int v = 0; v < 3; v++) {
           long s0 = threads.getThreadAllocatedBytes(self);
-          long t0 = threads.getTotalThreadAllocatedBytes();
+          long t0 = AllThreadsAllocation.total(threads);
           for (int i = 0; i < calls; i++) {
             LoopbackFixture.call(clients[v], requests[v]);
           }
           long s1 = threads.getThreadAllocatedBytes(self);
-          long t1 = threads.getTotalThreadAllocatedBytes();
+          long t1 = AllThreadsAllocation.total(threads);
           selfBytes[v] = (s1 - s0) / (double) calls;
           if (round == 1) {
             System.out.printf(Locale.ROOT, "%-16s %14.1f %14.1f%n", NAMES[v], selfBytes[v],

@@ -10,6 +10,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.mesh4j.Mesh;
+import io.mesh4j.benchmarks.AllThreadsAllocation;
 import io.mesh4j.benchmarks.ProbeMath;
 import io.mesh4j.discovery.Endpoint;
 import io.mesh4j.discovery.StaticDiscovery;
@@ -115,13 +116,13 @@ public final class GrpcOverheadProbe {
       for (int round = 0; round < 2; round++) { // the first round is discarded (late JIT)
         for (int v = 0; v < n; v++) {
           long s0 = threads.getThreadAllocatedBytes(self);
-          long t0 = threads.getTotalThreadAllocatedBytes();
+          long t0 = AllThreadsAllocation.total(threads);
           long c0 = os.getProcessCpuTime();
           for (int i = 0; i < calls; i++) {
             ClientCalls.blockingUnaryCall(channels[v], ECHO, CallOptions.DEFAULT, payload);
           }
           selfBytes[v] = (threads.getThreadAllocatedBytes(self) - s0) / (double) calls;
-          allBytes[v] = (threads.getTotalThreadAllocatedBytes() - t0) / (double) calls;
+          allBytes[v] = (AllThreadsAllocation.total(threads) - t0) / (double) calls;
           cpu[v] = (os.getProcessCpuTime() - c0) / 1e3 / calls;
           if (round == 1) {
             System.out.printf(Locale.ROOT, "%-12s %14.1f %14.1f %10.2f%n", NAMES[v], selfBytes[v], allBytes[v], cpu[v]);
