@@ -102,12 +102,19 @@ final class MeshPicker extends SubchannelPicker {
     }
     SubchannelEntry entry = ready(chosen);
     if (entry == null) {
+      EndpointStats notReady = chosen;
       try {
         trace = listener == null ? null : new PickTrace(); // the trace describes the pick that is used
         chosen = runtime.pick(route, chosen, trace); // once more, avoiding the one that is not READY
         entry = ready(chosen);
       } catch (NoEndpointsException e) {
         entry = null;
+      }
+      if (entry != null && avoid != null && chosen == avoid && stillConnecting(notReady)) {
+        // The only READY choice is the endpoint this call's previous attempt just failed on, and the
+        // balancer's own choice is still connecting: wait for it (a new picker re-picks this call when its
+        // state changes) rather than send the retry back to the endpoint that failed.
+        return PickResult.withNoResult();
       }
       if (entry == null) {
         // Neither choice is connected: any READY one, or wait. No trace: the balancer did not choose it.
@@ -152,6 +159,16 @@ final class MeshPicker extends SubchannelPicker {
       e = byAddress.get(stats.endpoint().address()); // replaced statistics, or a new endpoint
     }
     return e != null && e.state == READY ? e : null;
+  }
+
+  /** Whether the subchannel of {@code stats} is connecting (or idle, about to), not failed. */
+  private boolean stillConnecting(EndpointStats stats) {
+    SubchannelEntry e = byStats.get(stats);
+    if (e == null) {
+      e = byAddress.get(stats.endpoint().address());
+    }
+    return e != null && !e.failing && (e.state == io.grpc.ConnectivityState.CONNECTING
+        || e.state == io.grpc.ConnectivityState.IDLE);
   }
 
   private MeshStreamTracer.Factory tracerFactory(EndpointStats stats) {
