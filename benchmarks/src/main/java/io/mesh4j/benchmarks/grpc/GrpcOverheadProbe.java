@@ -15,10 +15,6 @@ import io.mesh4j.benchmarks.ProbeMath;
 import io.mesh4j.discovery.Endpoint;
 import io.mesh4j.discovery.StaticDiscovery;
 import io.mesh4j.grpc.MeshGrpc;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import io.mesh4j.grpc.ServiceConfigs;
@@ -45,27 +41,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class GrpcOverheadProbe {
   private static final String[] NAMES = {"plain", "plain+retry", "mesh"};
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-  };
-  static final MethodDescriptor<byte[], byte[]> ECHO = MethodDescriptor.<byte[], byte[]>newBuilder()
-      .setType(MethodDescriptor.MethodType.UNARY)
-      .setFullMethodName(MethodDescriptor.generateFullMethodName("bench.Echo", "Echo"))
-      .setRequestMarshaller(BYTES)
-      .setResponseMarshaller(BYTES)
-      .build();
+  static final MethodDescriptor<byte[], byte[]> ECHO = ByteMethods.unary("bench.Echo", "Echo");
 
   private GrpcOverheadProbe() {}
 
