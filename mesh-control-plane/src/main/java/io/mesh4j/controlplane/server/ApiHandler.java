@@ -36,7 +36,7 @@ final class ApiHandler extends Handler.Abstract {
   /** Every route: path shape, methods, the role it needs (null: none) and whether it reads a body. */
   enum Route {
     HEALTH("GET"),
-    WATCH("GET"),
+    WATCH("GET", "POST"),
     SERVICES("GET"),
     POLICY("GET", "PUT", "DELETE"),
     POLICY_HISTORY("GET"),
@@ -61,7 +61,8 @@ final class ApiHandler extends Handler.Abstract {
     }
 
     boolean hasBody(String method) {
-      return (this == POLICY && method.equals("PUT")) || (this == INSTANCES && method.equals("POST"));
+      return (this == POLICY && method.equals("PUT")) || (this == INSTANCES && method.equals("POST"))
+          || (this == WATCH && method.equals("POST"));
     }
 
     /** Whether the endpoint only reads memory (so it may run on the selector thread) or may block. */
@@ -211,18 +212,20 @@ final class ApiHandler extends Handler.Abstract {
     if (type != null && !isJson(type)) {
       throw new Problem(415, "Unsupported media type", Params.quote(type) + " (expected: application/json)");
     }
+    // A watch body lists service names: up to 10,000 of them may exceed the general limit.
+    int limit = route == Route.WATCH ? Math.max(maxBodyBytes, WatchEndpoint.MAX_BODY_BYTES) : maxBodyBytes;
     long length = ex.request.getLength();
-    if (length > drainBudget()) {
-      throw tooLarge(length); // too much to read through: answer and close at once
+    if (length > drainBudget(limit)) {
+      throw tooLarge(length, limit); // too much to read through: answer and close at once
     }
     // Past the limit the reader reads on (and throws away) so that the client gets the 413, not a reset.
-    BodyReader.read(ex.request, maxBodyBytes, drainBudget(), (bytes, tooLarge, failure) -> executor.execute(() -> {
+    BodyReader.read(ex.request, limit, drainBudget(limit), (bytes, tooLarge, failure) -> executor.execute(() -> {
       try {
         if (failure != null) {
           throw bodyFailure(failure); // the client went away, or sent a broken body
         }
         if (tooLarge) {
-          throw tooLarge(length); // -1 when chunked
+          throw tooLarge(length, limit); // -1 when chunked
         }
         ex.body = bytes;
         dispatch(ex, route, method);
@@ -238,13 +241,13 @@ final class ApiHandler extends Handler.Abstract {
   }
 
   /** How much of an over-limit body is read and thrown away so that the client sees the 413. */
-  private long drainBudget() {
-    return Math.max(16L * maxBodyBytes, 16L << 20);
+  private static long drainBudget(int limit) {
+    return Math.max(16L * limit, 16L << 20);
   }
 
-  private Problem tooLarge(long length) {
+  private static Problem tooLarge(long length, int limit) {
     return new Problem(413, "Body too large", (length >= 0 ? length + " bytes" : "the body")
-        + " (expected: at most " + maxBodyBytes + " bytes)")
+        + " (expected: at most " + limit + " bytes)")
         .header("Connection", "close");
   }
 

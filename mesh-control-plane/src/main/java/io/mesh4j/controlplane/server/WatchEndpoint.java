@@ -1,5 +1,6 @@
 package io.mesh4j.controlplane.server;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mesh4j.controlplane.store.Instance;
@@ -20,7 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * {@code GET /v1/watch?service=a&service=b&since=R&wait=30s}: the long-poll.
+ * {@code GET /v1/watch?service=a&service=b&since=R&wait=30s}: the long-poll; or {@code POST /v1/watch} with
+ * the same three in a JSON body, for watches of more services than a URI holds.
  *
  * <p>Steps, in this order (see {@link WatchHub} for why the order makes missed changes impossible):
  * <ol>
@@ -35,8 +37,14 @@ import java.util.concurrent.ThreadLocalRandom;
  * Whichever of change, timeout, disconnect or shutdown comes first answers; the rest do nothing.
  */
 final class WatchEndpoint {
+  /** Services per {@code GET} watch: their names must fit in a URI. */
   static final int MAX_SERVICES = 256;
+  /** Services per {@code POST} watch (names of up to 63 characters: about 660 KB). */
+  static final int MAX_BODY_SERVICES = 10_000;
+  /** The body limit of a {@code POST} watch, above the general limit when that is smaller. */
+  static final int MAX_BODY_BYTES = 1 << 20;
   private static final Set<String> PARAMS = Set.of("service", "since", "wait");
+  private static final Set<String> BODY_FIELDS = Set.of("services", "since", "wait");
 
   private final Store store;
   private final WatchHub hub;
@@ -61,55 +69,14 @@ final class WatchEndpoint {
     this.maxWait = maxWait;
   }
 
-  void watch(Exchange ex) {
-    List<Problem.Violation> v = new ArrayList<>();
-    Query q;
-    try {
-      q = ex.query(PARAMS);
-    } catch (Problem unknownParameters) {
-      // Report them together with whatever else is wrong.
-      v.addAll(unknownParameters.violations());
-      q = ex.query();
-    }
-    Set<String> services = new LinkedHashSet<>(4);
-    List<String> names = q.getValues("service");
-    if (names == null || names.isEmpty()) {
-      v.add(new Problem.Violation("query.service", "missing (expected: one or more service=NAME parameters)"));
-    } else {
-      for (String n : names) {
-        try {
-          services.add(Params.serviceName("query.service", n));
-        } catch (Problem p) {
-          v.addAll(p.violations());
-        }
-      }
-      if (services.size() > MAX_SERVICES) {
-        v.add(new Problem.Violation("query.service", services.size() + " services (expected: at most "
-            + MAX_SERVICES + " per watch)"));
-      }
-    }
-    long since = 0;
-    String sinceText = q.getValue("since");
-    if (sinceText != null) {
-      try {
-        since = Params.revision("query.since", sinceText);
-      } catch (Problem p) {
-        v.addAll(p.violations());
-      }
-    }
-    Duration wait = defaultWait;
-    String waitText = q.getValue("wait");
-    if (waitText != null) {
-      try {
-        wait = Params.duration("query.wait", waitText, Duration.ZERO, maxWait);
-      } catch (Problem p) {
-        v.addAll(p.violations());
-      }
-    }
-    if (!v.isEmpty()) {
-      throw Problem.badRequest("Invalid watch", v);
-    }
+  /** What a watch asks for, from the query ({@code GET}) or the body ({@code POST}). */
+  private record Ask(Set<String> services, long since, Duration holdFor) {}
 
+  void watch(Exchange ex) {
+    Ask ask = ex.request.getMethod().equals("POST") ? fromBody(ex) : fromQuery(ex);
+    Set<String> services = ask.services;
+    long since = ask.since;
+    Duration wait = ask.holdFor;
     final long from = since;
     final List<String> watched = List.copyOf(services);
     Watch watch = new Watch(watched, reason -> answer(ex, watched, from, reason));
@@ -137,6 +104,127 @@ final class WatchEndpoint {
     long jittered = millis + ThreadLocalRandom.current().nextLong(millis / 10 + 1);
     timeouts.add(watch, jittered);
     ex.request.addFailureListener(failure -> watch.end(Watch.Reason.CANCELLED));
+  }
+
+  /** {@code GET /v1/watch?service=a&service=b&since=R&wait=30s}: up to {@value #MAX_SERVICES} services. */
+  private Ask fromQuery(Exchange ex) {
+    List<Problem.Violation> v = new ArrayList<>();
+    Query q;
+    try {
+      q = ex.query(PARAMS);
+    } catch (Problem unknownParameters) {
+      // Report them together with whatever else is wrong.
+      v.addAll(unknownParameters.violations());
+      q = ex.query();
+    }
+    Set<String> services = new LinkedHashSet<>(4);
+    List<String> names = q.getValues("service");
+    if (names == null || names.isEmpty()) {
+      v.add(new Problem.Violation("query.service", "missing (expected: one or more service=NAME parameters)"));
+    } else {
+      for (String n : names) {
+        try {
+          services.add(Params.serviceName("query.service", n));
+        } catch (Problem p) {
+          v.addAll(p.violations());
+        }
+      }
+      if (services.size() > MAX_SERVICES) {
+        v.add(new Problem.Violation("query.service", services.size() + " services (expected: at most "
+            + MAX_SERVICES + " per GET watch; POST /v1/watch takes up to " + MAX_BODY_SERVICES + ")"));
+      }
+    }
+    long since = 0;
+    String sinceText = q.getValue("since");
+    if (sinceText != null) {
+      try {
+        since = Params.revision("query.since", sinceText);
+      } catch (Problem p) {
+        v.addAll(p.violations());
+      }
+    }
+    Duration wait = defaultWait;
+    String waitText = q.getValue("wait");
+    if (waitText != null) {
+      try {
+        wait = Params.duration("query.wait", waitText, Duration.ZERO, maxWait);
+      } catch (Problem p) {
+        v.addAll(p.violations());
+      }
+    }
+    if (!v.isEmpty()) {
+      throw Problem.badRequest("Invalid watch", v);
+    }
+    return new Ask(services, since, wait);
+  }
+
+  /**
+   * {@code POST /v1/watch} with {@code {"services":["a","b"],"since":R,"wait":"30s"}}: the same watch for
+   * up to {@value #MAX_BODY_SERVICES} services, which do not fit in a URI.
+   */
+  private Ask fromBody(Exchange ex) {
+    List<Problem.Violation> v = new ArrayList<>();
+    try {
+      ex.query(Set.of());
+    } catch (Problem queryParameters) {
+      v.addAll(queryParameters.violations()); // POST takes everything from the body
+    }
+    JsonNode body = Json.parse(ex.body);
+    if (!body.isObject()) {
+      throw Problem.badRequest("Invalid watch", "$", "a JSON " + body.getNodeType().toString().toLowerCase(
+          java.util.Locale.ROOT) + " (expected: an object with services, since and wait)");
+    }
+    for (java.util.Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
+      String f = it.next();
+      if (!BODY_FIELDS.contains(f)) {
+        v.add(new Problem.Violation(f, "unknown field (expected one of: services, since, wait)"));
+      }
+    }
+    Set<String> services = new LinkedHashSet<>();
+    JsonNode names = body.get("services");
+    if (names == null || !names.isArray() || names.isEmpty()) {
+      v.add(new Problem.Violation("services", (names == null ? "missing" : names.isArray() ? "empty" : "not an array")
+          + " (expected: an array of 1.." + MAX_BODY_SERVICES + " service names)"));
+    } else if (names.size() > MAX_BODY_SERVICES) {
+      v.add(new Problem.Violation("services", names.size() + " services (expected: at most " + MAX_BODY_SERVICES
+          + " per watch; split them over several watches)"));
+    } else {
+      for (int i = 0; i < names.size(); i++) {
+        JsonNode n = names.get(i);
+        String path = "services[" + i + "]";
+        if (!n.isTextual()) {
+          v.add(new Problem.Violation(path, "not a string (expected: a service name)"));
+          continue;
+        }
+        try {
+          services.add(Params.serviceName(path, n.textValue()));
+        } catch (Problem p) {
+          v.addAll(p.violations());
+        }
+      }
+    }
+    long since = 0;
+    JsonNode s = body.get("since");
+    if (s != null && !s.isNull()) {
+      if (s.canConvertToExactIntegral() && s.canConvertToLong() && s.asLong() >= 0) {
+        since = s.asLong();
+      } else {
+        v.add(new Problem.Violation("since", Params.quote(s.toString()) + " (expected: a revision, an integer >= 0)"));
+      }
+    }
+    Duration wait = defaultWait;
+    JsonNode w = body.get("wait");
+    if (w != null && !w.isNull()) {
+      try {
+        wait = Params.duration("wait", w.isTextual() ? w.textValue() : w.toString(), Duration.ZERO, maxWait);
+      } catch (Problem p) {
+        v.addAll(p.violations());
+      }
+    }
+    if (!v.isEmpty()) {
+      throw Problem.badRequest("Invalid watch", v);
+    }
+    return new Ask(services, since, wait);
   }
 
   private void answer(Exchange ex, List<String> watched, long since, Watch.Reason reason) {

@@ -136,7 +136,7 @@ class ControlPlaneClientIT {
   /**
    * A service subscribed while the watch loop has built its next long poll (since=R, 30 s) but not yet
    * published it as in flight gets its policy at once, not after the real control plane held that poll
-   * for the whole wait. The loop thread is parked inside {@code sendAsync} (after the URI is built, before
+   * for the whole wait. The loop thread is parked inside {@code sendAsync} (after the request is built, before
    * {@code inFlight} is set) while the test subscribes.
    */
   @Test
@@ -159,6 +159,44 @@ class ControlPlaneClientIT {
 
     await().atMost(Duration.ofSeconds(5)).until(() -> !payment.isEmpty());
     assertThat(payment.get(0).policy().timeouts().total()).isEqualTo(Duration.ofMillis(700));
+  }
+
+  /**
+   * A client that has called thousands of distinct dotless hosts (each one a watched service, most unknown
+   * to the control plane) still gets every update. Before, past 256 watched services the control plane
+   * refused the client's one watch (400), past a few thousand the URI was too long (414), and from then on
+   * no service got any update: a policy pushed to {@code orders} never arrived and the status said
+   * disconnected.
+   */
+  @Test
+  void aClientThatCallsThousandsOfDistinctHostsStillGetsEveryUpdate() throws Exception {
+    TestControlPlane cp = controlPlane(0);
+    ControlPlaneClient registering = client(cp.server.uri(), backendRegistration());
+    Mesh mesh = mesh(registering);
+    OkHttpClient http = MeshOkHttp.client(mesh, new OkHttpClient());
+    await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> call(http).equals("200 orders-1"));
+
+    for (int i = 0; i < 300; i++) { // through calls: each host becomes a service with no endpoints
+      try (Response r = http.newCall(new Request.Builder().url("http://host-" + i + "/x").build()).execute()) {
+        assertThat(r.code()).as("host-" + i).isNotEqualTo(200);
+      } catch (IOException expected) {
+        assertThat(expected).hasMessageContaining("host-" + i);
+      }
+    }
+    for (int i = 300; i < 3000; i++) {
+      mesh.service("host-" + i); // what a call does first, without the call
+    }
+    cp.admin.put("/v1/services/host-2999/policy", "{\"timeouts\": {\"total\": \"600ms\"}}");
+    await().atMost(Duration.ofSeconds(20)).until(
+        () -> mesh.service("host-2999").policy().timeouts().total().equals(Duration.ofMillis(600)));
+
+    Http.Reply put = cp.admin.put("/v1/services/orders/policy", "{\"timeouts\": {\"total\": \"750ms\"}}");
+    ServiceRuntime rt = mesh.service("orders");
+    await().atMost(Duration.ofSeconds(10)).until(() -> rt.policy().timeouts().total().equals(Duration.ofMillis(750)));
+    assertThat(registering.status().connected()).as("%s", registering.status()).isTrue();
+    assertThat(registering.status().lastError()).isNull();
+    assertThat(registering.status().revision()).isGreaterThanOrEqualTo(put.revision());
+    assertThat(call(http)).isEqualTo("200 orders-1");
   }
 
   /**
@@ -197,7 +235,8 @@ class ControlPlaneClientIT {
 
     @Override
     public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
-      if (!gated && request.uri().getPath().equals("/v1/watch") && !request.uri().getQuery().startsWith("since=0&")) {
+      // Only long-polls are sent asynchronously (catch-ups, since=0 and wait=0, use send()).
+      if (!gated && request.uri().getPath().equals("/v1/watch")) {
         gated = true;
         inWindow.countDown();
         try {

@@ -93,6 +93,69 @@ class WatchIT {
     assertThat(cp.client.get("/v1/watch?service=orders&since=" + rev + "&wait=0s").status()).isEqualTo(304);
   }
 
+  /**
+   * A watch of more services than a URI holds goes in a POST body. Before, a client that called more than
+   * 256 distinct hosts had its one watch refused (400), and past a few thousand the URI was too long (414).
+   */
+  @Test
+  void aPostWatchTakesThousandsOfServicesInItsBody() throws Exception {
+    long rev = cp.admin.put("/v1/services/orders/policy", "{\"timeouts\":{\"total\":\"2s\"}}").revision();
+    StringBuilder get = new StringBuilder("/v1/watch?since=0");
+    var body = Http.MAPPER.createObjectNode();
+    var names = body.putArray("services");
+    for (int i = 0; i < 3000; i++) {
+      names.add("host-" + i);
+      if (i < 300) {
+        get.append("&service=host-").append(i);
+      }
+    }
+    names.add("orders");
+    body.put("since", 0);
+
+    Http.Reply refused = cp.client.get(get.toString());
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.json().at("/violations/0/problem").asText())
+        .isEqualTo("300 services (expected: at most 256 per GET watch; POST /v1/watch takes up to 10000)");
+
+    Http.Reply all = cp.client.post("/v1/watch", body.toString());
+    assertThat(all.status()).isEqualTo(200);
+    assertThat(all.json().get("services").size()).isEqualTo(3001);
+    assertThat(all.json().at("/services/orders/policy/timeouts/total").asText()).isEqualTo("2s");
+    assertThat(all.json().at("/services/host-2999/policyRevision").asLong()).isZero();
+
+    // Held like a GET watch, and woken by a change to any of them.
+    body.put("since", rev).put("wait", "30s");
+    CompletableFuture<Http.Reply> held = CompletableFuture.supplyAsync(() -> cp.client.post("/v1/watch", body.toString()));
+    await().atMost(Duration.ofSeconds(10)).until(() -> cp.server.hub().held() == 1);
+    long next = cp.admin.put("/v1/services/host-2999/policy", "{}").revision();
+    Http.Reply w = held.orTimeout(10, TimeUnit.SECONDS).join();
+    assertThat(w.status()).isEqualTo(200);
+    assertThat(w.json().get("revision").asLong()).isEqualTo(next);
+    assertThat(w.json().get("services").fieldNames()).toIterable().containsExactly("host-2999");
+  }
+
+  @Test
+  void aBadPostWatchNamesEveryBadField() {
+    Http.Reply r = cp.client.post("/v1/watch?since=3",
+        "{\"services\":[\"orders\",\"Bad_Name\",7],\"since\":-1,\"wait\":\"forever\",\"colour\":1}");
+    assertThat(r.status()).isEqualTo(400);
+    assertThat(r.json().get("violations").findValuesAsText("path"))
+        .containsExactlyInAnyOrder("query.since", "colour", "services[1]", "services[2]", "since", "wait");
+    assertThat(r.json().toString()).doesNotContain("null");
+
+    var tooMany = Http.MAPPER.createObjectNode();
+    var names = tooMany.putArray("services");
+    for (int i = 0; i <= 10_000; i++) {
+      names.add("s" + i);
+    }
+    Http.Reply many = cp.client.post("/v1/watch", tooMany.toString());
+    assertThat(many.status()).isEqualTo(400);
+    assertThat(many.json().at("/violations/0/problem").asText())
+        .isEqualTo("10001 services (expected: at most 10000 per watch; split them over several watches)");
+    assertThat(cp.client.post("/v1/watch", "{\"services\":[]}").json().at("/violations/0/problem").asText())
+        .isEqualTo("empty (expected: an array of 1..10000 service names)");
+  }
+
   @Test
   void manyServicesInOneWatch() {
     List<String> names = new ArrayList<>();

@@ -59,7 +59,8 @@ import java.util.logging.Logger;
  * }</pre>
  *
  * <p>One long-poll loop (one thread) watches every service the mesh uses in a single request
- * ({@code GET /v1/watch?service=a&service=b&since=R}); new revisions are handed to the mesh, which swaps
+ * ({@code POST /v1/watch} with {@code {"services":[...],"since":R}}; up to 10,000 services, so a client
+ * that calls many distinct hosts keeps its watch); new revisions are handed to the mesh, which swaps
  * them in atomically, and written to the cache file (last-known-good). A client that starts while the
  * control plane is down serves from the cache; one that loses the control plane keeps serving what it
  * has and reconnects with jittered exponential backoff. The revision never goes backwards.
@@ -67,13 +68,19 @@ import java.util.logging.Logger;
  *
  * <p>Hosts without a dot that look like service names ({@code orders}, {@code payment-api}) are
  * treated as mesh services; anything else — names with a dot, IP addresses, {@code localhost} — passes
- * through the mesh.
+ * through the mesh. Dotless hosts the control plane knows nothing about cost one entry in the watch;
+ * past 10,000 watched services the known ones are watched first and the rest are asked about every 30 s.
  */
 public final class ControlPlaneClient implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(ControlPlaneClient.class.getName());
   private static final ObjectMapper JSON = new ObjectMapper();
   /** Compiled once: {@code handles} runs on the request path (until the service's runtime exists). */
   static final java.util.regex.Pattern SERVICE_NAME = java.util.regex.Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+
+  /** Services per watch request: the control plane's limit for {@code POST /v1/watch}. */
+  static final int MAX_PER_WATCH = 10_000;
+  /** How often the state of services that do not fit in the long-poll is asked for. */
+  static final Duration OVERFLOW_REFRESH = Duration.ofSeconds(30);
 
   private final URI base;
   private final String token;
@@ -86,15 +93,18 @@ public final class ControlPlaneClient implements AutoCloseable {
   private final Map<String, Known> known = new ConcurrentHashMap<>();
   private final Map<String, List<Consumer<VersionedPolicy>>> policyListeners = new ConcurrentHashMap<>();
   private final Map<String, List<Consumer<EndpointSet>>> endpointListeners = new ConcurrentHashMap<>();
+  /** Every service subscribed to. */
   private final Set<String> watched = ConcurrentHashMap.newKeySet();
+  /** Services subscribed to whose current state the loop has not asked for yet. */
+  private final Set<String> pending = ConcurrentHashMap.newKeySet();
   private final Object signal = new Object();
   private final Thread loop;
   private final ScheduledExecutorService heartbeats;
 
   private volatile boolean closed;
   /**
-   * Set by {@link #watch} (and by the loop after a failed full poll), taken by the loop with
-   * {@code getAndSet(false)}: a plain read-then-clear could overwrite a subscription's {@code true}.
+   * Whether the next round asks for the state of every watched service: true at start and after a failed
+   * first round; taken by the loop with {@code getAndSet(false)}.
    */
   private final AtomicBoolean needFull = new AtomicBoolean(true);
   private volatile CompletableFuture<HttpResponse<String>> inFlight;
@@ -193,9 +203,9 @@ public final class ControlPlaneClient implements AutoCloseable {
 
   private void watch(String service) {
     if (watched.add(service)) {
-      needFull.set(true); // the next poll asks for everything, so the new service's current state arrives
-      // If the loop is between taking needFull and publishing inFlight, f is null here: poll() then sees
-      // needFull after publishing and cancels the request itself (see there).
+      pending.add(service); // the loop asks for its current state before it long-polls again
+      // If the loop is between taking pending and publishing inFlight, f is null here: longPoll() then sees
+      // pending after publishing and cancels the request itself (see there).
       CompletableFuture<HttpResponse<String>> f = inFlight;
       if (f != null) {
         f.cancel(true); // cut the long-poll short; the loop starts over with the new service list
@@ -208,8 +218,20 @@ public final class ControlPlaneClient implements AutoCloseable {
 
   // ---- the watch loop ----
 
+  /**
+   * Each round: first a short catch-up ({@code since=0, wait=0}) for the services whose state this client
+   * has not asked for yet — every service on the first round and after a failed one, else only those
+   * subscribed since the last round — then the long-poll for changes after {@link #revision}.
+   *
+   * <p>Why the catch-up asks only for the new services: a client that calls many distinct hosts used to
+   * ask for the state of every watched service again for each new one. Why the catch-up's answer does not
+   * move the revision (unless it covered every service): it says nothing about the services it did not
+   * list, whose changes between the two revisions would be skipped. Re-reading a change the catch-up
+   * already brought is harmless: revisions equal to what is known notify nobody.
+   */
   private void run() {
     int failures = 0;
+    long overflowRefreshedAt = Long.MIN_VALUE;
     while (!closed) {
       if (watched.isEmpty()) {
         synchronized (signal) {
@@ -222,8 +244,31 @@ public final class ControlPlaneClient implements AutoCloseable {
         continue;
       }
       boolean full = needFull.getAndSet(false);
+      List<String> fresh = full ? takeAll() : takePending();
+      List<String> live = liveList();
+      boolean overflow = live.size() < watched.size();
+      long now = System.nanoTime();
+      boolean refreshOverflow = overflow && !full
+          && (overflowRefreshedAt == Long.MIN_VALUE || now - overflowRefreshedAt >= OVERFLOW_REFRESH.toNanos());
+      if (refreshOverflow) {
+        // Services that do not fit in one long-poll: their state is asked for every OVERFLOW_REFRESH.
+        java.util.Set<String> more = new java.util.LinkedHashSet<>(fresh);
+        java.util.Set<String> inLive = new java.util.HashSet<>(live);
+        for (String s : watched) {
+          if (!inLive.contains(s)) {
+            more.add(s);
+          }
+        }
+        fresh = new ArrayList<>(more);
+        overflowRefreshedAt = now;
+      }
       try {
-        HttpResponse<String> response = poll(full ? 0 : revision, full ? Duration.ZERO : wait);
+        if (!fresh.isEmpty()) {
+          catchUp(fresh, full);
+          continue; // the long-poll is built after the catch-up, with whatever was subscribed meanwhile
+        }
+        Duration waitFor = overflow && wait.compareTo(OVERFLOW_REFRESH) > 0 ? OVERFLOW_REFRESH : wait;
+        HttpResponse<String> response = longPoll(live, waitFor);
         lastContact = Instant.now();
         if (response.statusCode() == 200) {
           JsonNode body = JSON.readTree(response.body());
@@ -231,18 +276,12 @@ public final class ControlPlaneClient implements AutoCloseable {
           connected = true;
           lastError = null;
           failures = 0;
-          apply(body);
+          apply(body, true);
         } else if (response.statusCode() == 304) {
           connected = true;
           failures = 0;
         } else {
-          connected = false;
-          lastError = "control plane answered " + response.statusCode()
-              + (response.statusCode() == 401 || response.statusCode() == 403 ? " (check the client token)" : "")
-              + ": " + abbreviate(response.body());
-          if (full) {
-            needFull.set(true);
-          }
+          refused(response);
           failures = backoff(failures);
         }
       } catch (CancellationException woken) {
@@ -254,37 +293,115 @@ public final class ControlPlaneClient implements AutoCloseable {
           return;
         }
         connected = false;
-        lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
-        if (full) {
-          needFull.set(true);
+        lastError = describe(e);
+        if (!fresh.isEmpty()) {
+          // Not caught up: ask again next round.
+          if (full) {
+            needFull.set(true);
+          } else {
+            pending.addAll(fresh);
+          }
         }
         failures = backoff(failures);
       }
     }
   }
 
-  private HttpResponse<String> poll(long since, Duration waitFor) throws Exception {
-    StringBuilder uri = new StringBuilder(base.toString()).append("/v1/watch?since=").append(since)
-        .append("&wait=").append(Math.max(0, waitFor.toMillis())).append("ms");
-    for (String s : watched) {
-      uri.append("&service=").append(URLEncoder.encode(s, StandardCharsets.UTF_8));
+  /** An exception as the status shows it, never "null": the type and, when there is one, its message. */
+  private String describe(Exception e) {
+    String m = e.getMessage();
+    return e.getClass().getSimpleName() + " talking to " + base + (m == null || m.isBlank() ? "" : ": " + m);
+  }
+
+  private void refused(HttpResponse<String> response) {
+    connected = false;
+    lastError = "control plane " + base + " answered " + response.statusCode()
+        + (response.statusCode() == 401 || response.statusCode() == 403 ? " (check the client token)" : "")
+        + ": " + abbreviate(response.body());
+  }
+
+  private List<String> takePending() {
+    List<String> taken = new ArrayList<>();
+    for (String s : pending) {
+      if (pending.remove(s)) {
+        taken.add(s);
+      }
     }
-    HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(uri.toString())).GET()
-        .timeout(waitFor.plusSeconds(15));
-    if (token != null) {
-      req.header("Authorization", "Bearer " + token);
+    return taken;
+  }
+
+  private List<String> takeAll() {
+    pending.clear(); // every watched service is asked for below, including these
+    return new ArrayList<>(watched);
+  }
+
+  /**
+   * The services of the long-poll: all of them when they fit in one watch, else the first
+   * {@link #MAX_PER_WATCH} of: those the control plane knows, then those not asked about yet, then those it
+   * said it knows nothing about (hosts that are not mesh services: they must not crowd out real ones).
+   */
+  private List<String> liveList() {
+    List<String> all = new ArrayList<>(watched);
+    if (all.size() <= MAX_PER_WATCH) {
+      return all;
     }
-    CompletableFuture<HttpResponse<String>> f = http.sendAsync(req.build(), HttpResponse.BodyHandlers.ofString());
+    all.sort(java.util.Comparator.comparingInt(this::rank));
+    return new ArrayList<>(all.subList(0, MAX_PER_WATCH));
+  }
+
+  private int rank(String service) {
+    Known k = known.get(service);
+    if (k == null) {
+      return 1;
+    }
+    return k.policyRevision() == 0 && k.endpointsRevision() == 0 ? 2 : 0;
+  }
+
+  /**
+   * The current state of {@code services} ({@code since=0, wait=0}), in chunks of {@link #MAX_PER_WATCH}.
+   * When {@code all} (every watched service), the revision moves to the lowest revision answered.
+   */
+  private void catchUp(List<String> services, boolean all) throws Exception {
+    long lowest = Long.MAX_VALUE;
+    List<JsonNode> answers = new ArrayList<>();
+    for (int from = 0; from < services.size(); from += MAX_PER_WATCH) {
+      List<String> chunk = services.subList(from, Math.min(services.size(), from + MAX_PER_WATCH));
+      HttpResponse<String> response = http.send(watchRequest(chunk, 0, Duration.ZERO)
+          .timeout(Duration.ofSeconds(15)).build(), HttpResponse.BodyHandlers.ofString());
+      lastContact = Instant.now();
+      if (response.statusCode() == 200) {
+        JsonNode body = JSON.readTree(response.body());
+        answers.add(body);
+        lowest = Math.min(lowest, body.path("revision").asLong(0));
+      } else if (response.statusCode() != 304) { // 304: an empty store, nothing to know yet
+        refused(response);
+        throw new IOException(lastError);
+      }
+    }
+    connected = true;
+    lastError = null;
+    for (JsonNode body : answers) {
+      apply(body, false);
+    }
+    if (all && lowest != Long.MAX_VALUE && lowest > revision) {
+      revision = lowest;
+    }
+  }
+
+  private HttpResponse<String> longPoll(List<String> services, Duration waitFor) throws Exception {
+    CompletableFuture<HttpResponse<String>> f = http.sendAsync(
+        watchRequest(services, revision, waitFor).timeout(waitFor.plusSeconds(15)).build(),
+        HttpResponse.BodyHandlers.ofString());
     inFlight = f;
-    // No subscription can be lost between run() taking needFull and the line above (the URI may lack the
-    // new service, and a since=R request is held for the whole wait). watch() does [add to watched;
-    // needFull := true; read inFlight, cancel it]; this thread does [needFull.getAndSet(false); build the
-    // URI from watched; inFlight := f; read needFull]. All are volatile/atomic, so they are totally ordered:
-    // if watch() set needFull before the read below, the read sees it and cancels f; otherwise
-    // inFlight := f came before watch() read inFlight, which then sees f (or null once this poll is over)
-    // and cancels it. Either way this poll ends at once and the next one, taking needFull, is a full poll
-    // built after the add, so it includes the new service.
-    if (needFull.get()) {
+    // No subscription can be lost between run() taking pending and the line above (the list may lack the
+    // new service, and a since=R request is held for the whole wait). watch() does [add to watched and
+    // pending; read inFlight, cancel it]; this thread does [take pending; build the list from watched;
+    // inFlight := f; read pending]. All are volatile or concurrent-collection operations, so they are
+    // totally ordered: if watch() added to pending before the read below, the read sees it and cancels f;
+    // otherwise inFlight := f came before watch() read inFlight, which then sees f (or null once this poll
+    // is over) and cancels it. Either way this poll ends at once and the next round catches the new
+    // service up and long-polls with it.
+    if (!pending.isEmpty() || needFull.get()) {
       f.cancel(true);
     }
     try {
@@ -293,10 +410,32 @@ public final class ControlPlaneClient implements AutoCloseable {
       throw e.getCause() instanceof Exception ex ? ex : e;
     } catch (TimeoutException e) {
       f.cancel(true);
-      throw new IOException("no answer within " + (waitFor.toMillis() + 20_000) + " ms");
+      throw new IOException("no answer from " + base + " within " + (waitFor.toMillis() + 20_000) + " ms");
     } finally {
       inFlight = null;
     }
+  }
+
+  /** {@code POST /v1/watch}: the service names go in the body, so thousands of them fit. */
+  private HttpRequest.Builder watchRequest(List<String> services, long since, Duration waitFor) {
+    ObjectNode body = JSON.createObjectNode();
+    var names = body.putArray("services");
+    services.forEach(names::add);
+    body.put("since", since);
+    body.put("wait", Math.max(0, waitFor.toMillis()) + "ms");
+    byte[] bytes;
+    try {
+      bytes = JSON.writeValueAsBytes(body);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("cannot happen: writing a JSON tree", e);
+    }
+    HttpRequest.Builder req = HttpRequest.newBuilder(uri("/v1/watch"))
+        .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
+        .header("Content-Type", "application/json");
+    if (token != null) {
+      req.header("Authorization", "Bearer " + token);
+    }
+    return req;
   }
 
   /** Sleeps a jittered exponential backoff (0.5 s doubling to 30 s, x[0.5, 1.5)); returns failures + 1. */
@@ -313,8 +452,11 @@ public final class ControlPlaneClient implements AutoCloseable {
     return failures + 1;
   }
 
-  /** Applies a watch answer: every changed service, then the new revision; never goes backwards. */
-  private void apply(JsonNode body) {
+  /**
+   * Applies a watch answer: every changed service, then (when {@code advance}) the new revision; never
+   * goes backwards.
+   */
+  private void apply(JsonNode body, boolean advance) {
     long newRevision = body.path("revision").asLong(-1);
     if (newRevision < revision) {
       return; // an answer from before what we have (e.g. a lagging replica): ignore
@@ -325,7 +467,9 @@ public final class ControlPlaneClient implements AutoCloseable {
       applyService(e.getKey(), e.getValue(), notifications);
     }
     // The revision before the listeners: whoever sees an update applied sees the client at its revision.
-    revision = newRevision;
+    if (advance) {
+      revision = newRevision;
+    }
     fromCache = false;
     notifications.forEach(Runnable::run);
     if (!notifications.isEmpty()) {

@@ -4,7 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.mesh4j.discovery.EndpointSet;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.Flow;
 import java.net.Authenticator;
 import java.net.CookieHandler;
 import java.net.ProxySelector;
@@ -36,7 +41,7 @@ class ControlPlaneClientWatchTest {
   /**
    * A subscription made while the loop has built its next (since=R, long) watch but not yet published it
    * as in flight must not wait for that watch to be held for the whole wait: the gate below parks the loop
-   * thread inside {@code sendAsync} — after the URI is built, before {@code inFlight} is set — while the
+   * thread inside {@code sendAsync} — after the request is built, before {@code inFlight} is set — while the
    * test subscribes a new service.
    */
   @Test
@@ -46,7 +51,7 @@ class ControlPlaneClientWatchTest {
         .httpClient(cp).waitTime(WAIT).build()) {
       List<EndpointSet> orders = new CopyOnWriteArrayList<>();
       client.discovery().subscribe("orders", orders::add);
-      await().atMost(Duration.ofSeconds(5)).until(() -> !orders.isEmpty()); // the first, full poll
+      await().atMost(Duration.ofSeconds(5)).until(() -> !orders.isEmpty()); // the first round
 
       // The loop is now sending its first long poll (since=1, 30 s), parked before publishing it.
       assertThat(cp.inWindow.await(5, TimeUnit.SECONDS)).as("the loop reached the gate").isTrue();
@@ -59,8 +64,12 @@ class ControlPlaneClientWatchTest {
       await().atMost(Duration.ofSeconds(5)).until(() -> !payment.isEmpty());
       assertThat(payment.get(0).endpoints()).singleElement()
           .satisfies(e -> assertThat(e.host()).isEqualTo("payment.internal"));
-      assertThat(cp.requests).as("a full poll for both, after the parked one")
-          .anySatisfy(r -> assertThat(r).contains("since=0").contains("service=orders").contains("service=payment"));
+      assertThat(cp.requests).as("a catch-up for the new service alone, after the parked one")
+          .anySatisfy(r -> assertThat(r).startsWith("since=0").contains("service=payment")
+              .doesNotContain("service=orders"));
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(cp.requests.get(cp.requests.size() - 1))
+          .as("then the long-poll, with both").startsWith("since=1").contains("service=orders")
+          .contains("service=payment"));
     }
   }
 
@@ -69,7 +78,7 @@ class ControlPlaneClientWatchTest {
    * then answers 304. The first held watch parks the calling thread in {@code sendAsync} until released.
    */
   private static final class ScriptedControlPlane extends HttpClient {
-    private static final Pattern SINCE = Pattern.compile("[?&]since=(\\d+)");
+    private static final Pattern SINCE = Pattern.compile("^since=(\\d+)");
     private static final Pattern WAIT_MS = Pattern.compile("[&?]wait=(\\d+)ms");
     private static final Pattern SERVICE = Pattern.compile("[&?]service=([a-z0-9-]+)");
 
@@ -82,7 +91,7 @@ class ControlPlaneClientWatchTest {
     @SuppressWarnings("unchecked")
     public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request,
         HttpResponse.BodyHandler<T> handler) {
-      String uri = request.uri().toString();
+      String uri = describe(request);
       requests.add(uri);
       Matcher since = SINCE.matcher(uri);
       if (since.find() && Long.parseLong(since.group(1)) == 0) {
@@ -123,7 +132,61 @@ class ControlPlaneClientWatchTest {
 
     @Override
     public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) throws IOException {
-      throw new IOException("not scripted: " + request.uri());
+      CompletableFuture<HttpResponse<T>> f = sendAsync(request, handler);
+      if (!f.isDone()) {
+        throw new IOException("not scripted: a blocking " + describe(request));
+      }
+      return f.join();
+    }
+
+    /** A watch request as {@code since=R&wait=Wms&service=a&service=b}, read from its JSON body. */
+    private static String describe(HttpRequest request) {
+      if (!request.method().equals("POST") || !request.uri().getPath().equals("/v1/watch")) {
+        return request.method() + " " + request.uri();
+      }
+      try {
+        JsonNode body = new ObjectMapper().readTree(bodyOf(request));
+        StringBuilder d = new StringBuilder("since=").append(body.path("since").asLong())
+            .append("&wait=").append(body.path("wait").asText());
+        body.path("services").forEach(n -> d.append("&service=").append(n.asText()));
+        return d.toString();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    private static byte[] bodyOf(HttpRequest request) {
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      CountDownLatch done = new CountDownLatch(1);
+      request.bodyPublisher().orElseThrow().subscribe(new Flow.Subscriber<ByteBuffer>() {
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+          s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(ByteBuffer item) {
+          byte[] b = new byte[item.remaining()];
+          item.get(b);
+          out.writeBytes(b);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          done.countDown();
+        }
+
+        @Override
+        public void onComplete() {
+          done.countDown();
+        }
+      });
+      try {
+        done.await(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return out.toByteArray();
     }
 
     @Override
