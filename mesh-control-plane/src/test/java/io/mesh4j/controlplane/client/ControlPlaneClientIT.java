@@ -32,6 +32,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -349,6 +352,7 @@ class ControlPlaneClientIT {
 
   @Test
   void aClientThatLosesTheControlPlaneKeepsServingAndCatchesUpWhenItReturns() throws Exception {
+    List<LogRecord> log = captureLog();
     int port = freePort();
     TestControlPlane cp = controlPlane(port);
     ControlPlaneClient c = client(cp.server.uri(), backendRegistration());
@@ -360,6 +364,8 @@ class ControlPlaneClientIT {
     cp.close();
     closeables.remove(cp);
     await().atMost(Duration.ofSeconds(15)).until(() -> !c.status().connected());
+    assertThat(c.status().lastError()).as("names the control plane and the cause, never 'null'")
+        .startsWith("ConnectException talking to http://127.0.0.1:" + port).doesNotContain("null");
     assertThat(call(http)).as("still serving from what it has").isEqualTo("200 orders-1");
     assertThat(c.status().revision()).isEqualTo(before);
 
@@ -371,5 +377,47 @@ class ControlPlaneClientIT {
     assertThat(c.status().connected()).isTrue();
     assertThat(c.status().revision()).isGreaterThanOrEqualTo(put.revision());
     assertThat(call(http)).isEqualTo("200 orders-1");
+
+    // What an operator reads in the application's log: each change of state once, with its cause.
+    String uri = "http://127.0.0.1:" + port;
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(lines(log))
+        .anyMatch(l -> l.startsWith("INFO connected to the control plane " + uri + " (revision "))
+        .anyMatch(l -> l.startsWith("INFO registered orders instance 127.0.0.1:" + backend.getAddress().getPort()
+            + " with the control plane " + uri + " as "))
+        .anyMatch(l -> l.startsWith("WARNING lost the control plane " + uri + ": ")
+            && l.endsWith("; serving the last known state (revision " + before + ") and retrying with backoff"))
+        .anyMatch(l -> l.startsWith("INFO the control plane " + uri + " is back after "))
+        .anyMatch(l -> l.equals("INFO service 'orders': policy at revision " + put.revision() + " applied"))
+        .noneMatch(l -> l.contains("null") || l.contains(TestControlPlane.CLIENT)));
+    assertThat(lines(log).stream().filter(l -> l.startsWith("WARNING lost the control plane"))).as("once, not per retry")
+        .hasSize(1);
+    assertThat(c.status().lastError()).as("cleared once back").isNull();
+  }
+
+  /** Records of the control-plane client's logger for this test (removed after it). */
+  private List<LogRecord> captureLog() {
+    List<LogRecord> records = new CopyOnWriteArrayList<>();
+    Logger logger = Logger.getLogger(ControlPlaneClient.class.getName());
+    Handler handler = new Handler() {
+      @Override
+      public void publish(LogRecord r) {
+        records.add(r);
+      }
+
+      @Override
+      public void flush() {
+      }
+
+      @Override
+      public void close() {
+      }
+    };
+    logger.addHandler(handler);
+    closeables.add(() -> logger.removeHandler(handler));
+    return records;
+  }
+
+  private static List<String> lines(List<LogRecord> records) {
+    return records.stream().map(r -> r.getLevel() + " " + r.getMessage()).toList();
   }
 }

@@ -14,14 +14,10 @@ import io.mesh4j.policy.ServicePolicy;
 import io.mesh4j.policy.VersionedPolicy;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,8 +31,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -84,13 +78,13 @@ public final class ControlPlaneClient implements AutoCloseable {
 
   private final URI base;
   private final String token;
-  private final Path cacheFile;
+  private final StateCache cache;
   private final Duration wait;
   private final HttpClient http;
   private final Registration registration;
 
   /** Last known state per service; written only by the watch thread (and the cache load before it). */
-  private final Map<String, Known> known = new ConcurrentHashMap<>();
+  private final Map<String, KnownService> known = new ConcurrentHashMap<>();
   private final Map<String, List<Consumer<VersionedPolicy>>> policyListeners = new ConcurrentHashMap<>();
   private final Map<String, List<Consumer<EndpointSet>>> endpointListeners = new ConcurrentHashMap<>();
   /** Every service subscribed to. */
@@ -99,7 +93,7 @@ public final class ControlPlaneClient implements AutoCloseable {
   private final Set<String> pending = ConcurrentHashMap.newKeySet();
   private final Object signal = new Object();
   private final Thread loop;
-  private final ScheduledExecutorService heartbeats;
+  private final Registrar registrar;
 
   private volatile boolean closed;
   /**
@@ -112,34 +106,25 @@ public final class ControlPlaneClient implements AutoCloseable {
   private volatile boolean connected;
   private volatile boolean fromCache;
   private volatile Instant lastContact;
+  /** When the control plane was last found unreachable; null while connected. Loop thread only. */
+  private Instant lostAt;
+  /** Whether the control plane has answered at least once. Loop thread only. */
+  private boolean everConnected;
   private volatile String lastError;
-  private volatile String instanceId;
-
-  /** A service's state as last received. */
-  private record Known(JsonNode policy, long policyRevision, List<Endpoint> endpoints, long endpointsRevision) {}
 
   private ControlPlaneClient(Builder b) {
     this.base = b.base;
     this.token = b.token;
-    this.cacheFile = b.cacheFile;
     this.wait = b.wait;
     this.registration = b.registration;
     this.http = b.http != null ? b.http : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    this.cache = b.cacheFile == null ? null : new StateCache(b.cacheFile);
     loadCache();
     this.loop = new Thread(this::run, "mesh-control-plane-watch");
     loop.setDaemon(true);
     loop.start();
-    if (registration != null) {
-      heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "mesh-control-plane-heartbeat");
-        t.setDaemon(true);
-        return t;
-      });
-      long period = Math.max(1000, registration.ttl().toMillis() / 3);
-      heartbeats.scheduleWithFixedDelay(this::heartbeat, 0, period, TimeUnit.MILLISECONDS);
-    } else {
-      heartbeats = null;
-    }
+    this.registrar = registration == null ? null
+        : new Registrar(base, token, http, registration, error -> lastError = error);
   }
 
   /** A builder for a client of the control plane at {@code base} (e.g. {@code http://127.0.0.1:8500}). */
@@ -178,7 +163,7 @@ public final class ControlPlaneClient implements AutoCloseable {
     public Subscription subscribe(String service, Consumer<EndpointSet> listener) {
       List<Consumer<EndpointSet>> list = endpointListeners.computeIfAbsent(service, s -> new CopyOnWriteArrayList<>());
       list.add(listener);
-      Known k = known.get(service);
+      KnownService k = known.get(service);
       if (k != null && k.endpoints() != null) {
         listener.accept(new EndpointSet(service, k.endpointsRevision(), k.endpoints()));
       }
@@ -190,7 +175,7 @@ public final class ControlPlaneClient implements AutoCloseable {
   private final PolicySource policies = (service, listener) -> {
     List<Consumer<VersionedPolicy>> list = policyListeners.computeIfAbsent(service, s -> new CopyOnWriteArrayList<>());
     list.add(listener);
-    Known k = known.get(service);
+    KnownService k = known.get(service);
     if (k != null && k.policy() != null) {
       VersionedPolicy vp = toPolicy(service, k);
       if (vp != null) {
@@ -273,12 +258,11 @@ public final class ControlPlaneClient implements AutoCloseable {
         if (response.statusCode() == 200) {
           JsonNode body = JSON.readTree(response.body());
           // Status first: whoever sees an update applied (listeners run inside apply) sees it connected.
-          connected = true;
-          lastError = null;
+          markConnected(true);
           failures = 0;
           apply(body, true);
         } else if (response.statusCode() == 304) {
-          connected = true;
+          markConnected(false);
           failures = 0;
         } else {
           refused(response);
@@ -292,8 +276,7 @@ public final class ControlPlaneClient implements AutoCloseable {
         if (closed) {
           return;
         }
-        connected = false;
-        lastError = describe(e);
+        markLost(describe(e));
         if (!fresh.isEmpty()) {
           // Not caught up: ask again next round.
           if (full) {
@@ -314,10 +297,44 @@ public final class ControlPlaneClient implements AutoCloseable {
   }
 
   private void refused(HttpResponse<String> response) {
-    connected = false;
-    lastError = "control plane " + base + " answered " + response.statusCode()
+    markLost("control plane " + base + " answered " + response.statusCode()
         + (response.statusCode() == 401 || response.statusCode() == 403 ? " (check the client token)" : "")
-        + ": " + abbreviate(response.body());
+        + ": " + abbreviate(response.body()));
+  }
+
+  /**
+   * The control plane answered. Logged once per change of state (connected for the first time, or back
+   * after a loss), not per answer. Called by the loop thread only, as is {@link #markLost}.
+   */
+  private void markConnected(boolean clearError) {
+    if (!connected) {
+      Instant since = lostAt;
+      if (!everConnected) {
+        LOG.info(() -> "connected to the control plane " + base + " (revision " + revision + ", watching "
+            + watched.size() + " services)");
+      } else {
+        LOG.info(() -> "the control plane " + base + " is back after "
+            + Duration.between(since, Instant.now()).toMillis() + " ms (revision " + revision + ")");
+      }
+    }
+    lostAt = null;
+    everConnected = true;
+    connected = true;
+    if (clearError) {
+      lastError = null;
+    }
+  }
+
+  /** The control plane did not answer, or refused: logged when the state changes, with the cause. */
+  private void markLost(String error) {
+    lastError = error;
+    if (connected || lostAt == null) {
+      lostAt = Instant.now();
+      LOG.warning(() -> (connected ? "lost the control plane " : "cannot reach the control plane ") + base + ": "
+          + error + "; serving the last known state (revision " + revision + (fromCache ? ", from the cache "
+          + cache : "") + ") and retrying with backoff");
+    }
+    connected = false;
   }
 
   private List<String> takePending() {
@@ -350,11 +367,11 @@ public final class ControlPlaneClient implements AutoCloseable {
   }
 
   private int rank(String service) {
-    Known k = known.get(service);
+    KnownService k = known.get(service);
     if (k == null) {
       return 1;
     }
-    return k.policyRevision() == 0 && k.endpointsRevision() == 0 ? 2 : 0;
+    return k.unknownToControlPlane() ? 2 : 0;
   }
 
   /**
@@ -378,8 +395,7 @@ public final class ControlPlaneClient implements AutoCloseable {
         throw new IOException(lastError);
       }
     }
-    connected = true;
-    lastError = null;
+    markConnected(true);
     for (JsonNode body : answers) {
       apply(body, false);
     }
@@ -429,7 +445,7 @@ public final class ControlPlaneClient implements AutoCloseable {
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException("cannot happen: writing a JSON tree", e);
     }
-    HttpRequest.Builder req = HttpRequest.newBuilder(uri("/v1/watch"))
+    HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(base + "/v1/watch"))
         .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
         .header("Content-Type", "application/json");
     if (token != null) {
@@ -479,33 +495,39 @@ public final class ControlPlaneClient implements AutoCloseable {
 
   /** Stores the service's new state and queues the listener notifications its changes call for. */
   private void applyService(String service, JsonNode n, List<Runnable> notifications) {
-    Known old = known.get(service);
-    JsonNode policy = n.hasNonNull("policy") ? n.get("policy") : null;
+    KnownService old = known.get(service);
+    JsonNode policy = KnownService.policyOf(n);
     long policyRevision = n.path("policyRevision").asLong(0);
     long endpointsRevision = n.path("endpointsRevision").asLong(0);
     List<Endpoint> endpoints;
     try {
-      endpoints = endpoints(n.path("endpoints"));
+      endpoints = KnownService.endpointsOf(n);
     } catch (RuntimeException bad) {
       lastError = "endpoints of '" + service + "' rejected: " + bad.getMessage();
       endpoints = old == null ? List.of() : old.endpoints();
       endpointsRevision = old == null ? 0 : old.endpointsRevision();
     }
-    Known k = new Known(policy, policyRevision, endpoints, endpointsRevision);
+    KnownService k = new KnownService(policy, policyRevision, endpoints, endpointsRevision);
     known.put(service, k);
     if (old == null || old.policyRevision() != policyRevision) {
       VersionedPolicy vp = toPolicy(service, k);
       if (vp != null) {
         long rev = policyRevision;
-        notifications.add(() -> tell(policyListeners.getOrDefault(service, List.of()), vp, "policy revision " + rev,
-            service));
+        notifications.add(() -> {
+          // A service the control plane has never heard of (revision 0) is not news: not at INFO.
+          LOG.log(rev == 0 ? Level.FINE : Level.INFO, () -> "service '" + service + "': " + (vp.policy() == null
+              ? "no policy (defaults apply)" : "policy") + " at revision " + rev + " applied");
+          tell(policyListeners.getOrDefault(service, List.of()), vp, "policy revision " + rev, service);
+        });
       }
     }
     if (old == null || old.endpointsRevision() != endpointsRevision) {
       EndpointSet set = new EndpointSet(service, endpointsRevision, endpoints);
       long rev = endpointsRevision;
-      notifications.add(() -> tell(endpointListeners.getOrDefault(service, List.of()), set,
-          "endpoints revision " + rev, service));
+      notifications.add(() -> {
+        LOG.fine(() -> "service '" + service + "': " + set.endpoints().size() + " endpoints at revision " + rev);
+        tell(endpointListeners.getOrDefault(service, List.of()), set, "endpoints revision " + rev, service);
+      });
     }
   }
 
@@ -526,7 +548,7 @@ public final class ControlPlaneClient implements AutoCloseable {
   }
 
   /** The policy to hand to the mesh, or null when it is invalid (the one in force is kept). */
-  private VersionedPolicy toPolicy(String service, Known k) {
+  private VersionedPolicy toPolicy(String service, KnownService k) {
     if (k.policy() == null) {
       return new VersionedPolicy(service, k.policyRevision(), null);
     }
@@ -541,25 +563,17 @@ public final class ControlPlaneClient implements AutoCloseable {
     }
   }
 
-  private static List<Endpoint> endpoints(JsonNode array) {
-    List<Endpoint> list = new ArrayList<>();
-    for (JsonNode e : array) {
-      Map<String, String> labels = new java.util.HashMap<>();
-      e.path("labels").fields().forEachRemaining(l -> labels.put(l.getKey(), l.getValue().asText()));
-      list.add(new Endpoint(e.path("host").asText(), e.path("port").asInt(), e.path("weight").asInt(1),
-          e.path("zone").asText(""), labels));
-    }
-    return list;
-  }
-
   // ---- last-known-good cache ----
 
   private void loadCache() {
-    if (cacheFile == null || !Files.isRegularFile(cacheFile)) {
+    if (cache == null) {
       return;
     }
     try {
-      JsonNode root = JSON.readTree(cacheFile.toFile());
+      JsonNode root = cache.load();
+      if (root == null) {
+        return;
+      }
       List<Runnable> notifications = new ArrayList<>();
       for (Iterator<Map.Entry<String, JsonNode>> it = root.path("services").fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
@@ -567,96 +581,22 @@ public final class ControlPlaneClient implements AutoCloseable {
       }
       revision = root.path("revision").asLong(0);
       fromCache = true;
+      LOG.info(() -> "loaded " + known.size() + " services at revision " + revision + " from the cache " + cache
+          + "; they are served from it until the control plane " + base + " answers");
       notifications.forEach(Runnable::run); // none subscribed yet at start-up, normally
     } catch (IOException | RuntimeException e) {
-      lastError = "cache file " + cacheFile + " unreadable, ignored: " + e.getMessage();
+      lastError = "cache file " + cache + " unreadable, ignored: " + e.getMessage();
       LOG.log(Level.WARNING, lastError);
     }
   }
 
   private void saveCache() {
-    if (cacheFile == null) {
-      return;
-    }
-    try {
-      ObjectNode root = JSON.createObjectNode();
-      root.put("revision", revision);
-      ObjectNode services = root.putObject("services");
-      known.forEach((name, k) -> {
-        ObjectNode s = services.putObject(name);
-        s.set("policy", k.policy());
-        s.put("policyRevision", k.policyRevision());
-        s.put("endpointsRevision", k.endpointsRevision());
-        var arr = s.putArray("endpoints");
-        for (Endpoint ep : k.endpoints()) {
-          ObjectNode en = arr.addObject();
-          en.put("host", ep.host());
-          en.put("port", ep.port());
-          en.put("weight", ep.weight());
-          en.put("zone", ep.zone());
-          ObjectNode labels = en.putObject("labels");
-          ep.labels().forEach(labels::put);
-        }
-      });
-      Path dir = cacheFile.toAbsolutePath().getParent();
-      Files.createDirectories(dir);
-      Path tmp = Files.createTempFile(dir, ".mesh-cache", ".tmp");
-      JSON.writeValue(tmp.toFile(), root);
-      // Atomic rename: a crash leaves the old cache or the new one, never half a file.
-      Files.move(tmp, cacheFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      LOG.log(Level.WARNING, "writing the control-plane cache " + cacheFile + " failed", e);
+    if (cache != null) {
+      cache.save(revision, known);
     }
   }
 
-  // ---- self-registration ----
-
-  private void heartbeat() {
-    try {
-      if (instanceId == null) {
-        ObjectNode body = JSON.createObjectNode();
-        body.put("host", registration.host());
-        body.put("port", registration.port());
-        body.put("weight", registration.weight());
-        body.put("zone", registration.zone());
-        ObjectNode labels = body.putObject("labels");
-        registration.labels().forEach(labels::put);
-        body.put("ttl", registration.ttl().toMillis() + "ms");
-        HttpResponse<String> r = send(HttpRequest.newBuilder(uri("/v1/services/" + registration.service() + "/instances"))
-            .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
-            .header("Content-Type", "application/json"));
-        if (r.statusCode() / 100 == 2) {
-          instanceId = JSON.readTree(r.body()).path("instanceId").asText(null);
-        } else {
-          lastError = "registering " + registration.service() + " failed: " + r.statusCode() + " " + abbreviate(r.body());
-        }
-        return;
-      }
-      HttpResponse<String> r = send(HttpRequest.newBuilder(
-          uri("/v1/services/" + registration.service() + "/instances/" + instanceId + "/heartbeat"))
-          .PUT(HttpRequest.BodyPublishers.noBody()));
-      if (r.statusCode() == 404) {
-        instanceId = null; // expired (control plane was away longer than the TTL): register again
-        heartbeat();
-      }
-    } catch (Exception e) {
-      lastError = "heartbeat failed: " + e.getMessage();
-    }
-  }
-
-  private URI uri(String path) {
-    return URI.create(base + path);
-  }
-
-  private HttpResponse<String> send(HttpRequest.Builder req) throws IOException, InterruptedException {
-    req.timeout(Duration.ofSeconds(5));
-    if (token != null) {
-      req.header("Authorization", "Bearer " + token);
-    }
-    return http.send(req.build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static String abbreviate(String s) {
+  static String abbreviate(String s) {
     return s == null ? "" : s.length() > 300 ? s.substring(0, 300) + "…" : s;
   }
 
@@ -672,16 +612,8 @@ public final class ControlPlaneClient implements AutoCloseable {
       signal.notifyAll();
     }
     loop.interrupt();
-    if (heartbeats != null) {
-      heartbeats.shutdownNow();
-      String id = instanceId;
-      if (id != null) {
-        try {
-          send(HttpRequest.newBuilder(uri("/v1/services/" + registration.service() + "/instances/" + id)).DELETE());
-        } catch (Exception e) {
-          LOG.log(Level.FINE, "deregistration failed (the TTL will expire it)", e);
-        } 
-      }
+    if (registrar != null) {
+      registrar.close();
     }
   }
 

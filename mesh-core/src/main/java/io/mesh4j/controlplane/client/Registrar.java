@@ -1,0 +1,136 @@
+package io.mesh4j.controlplane.client;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Registers this service's instance with the control plane and keeps it alive: a heartbeat every third
+ * of the TTL on its own daemon thread; registers again when the control plane has expired it (it was
+ * away longer than the TTL); deregisters on {@link #close()} (best effort: the TTL expires it otherwise).
+ */
+final class Registrar implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(ControlPlaneClient.class.getName());
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final URI base;
+  private final String token;
+  private final HttpClient http;
+  private final Registration registration;
+  private final Consumer<String> onError;
+  private final ScheduledExecutorService heartbeats;
+  /** Written only by the heartbeat thread; read by close(). */
+  private volatile String instanceId;
+
+  Registrar(URI base, String token, HttpClient http, Registration registration, Consumer<String> onError) {
+    this.base = base;
+    this.token = token;
+    this.http = http;
+    this.registration = registration;
+    this.onError = onError;
+    this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "mesh-control-plane-heartbeat");
+      t.setDaemon(true);
+      return t;
+    });
+    long period = Math.max(1000, registration.ttl().toMillis() / 3);
+    heartbeats.scheduleWithFixedDelay(this::heartbeat, 0, period, TimeUnit.MILLISECONDS);
+  }
+
+  private String what() {
+    return registration.service() + " instance " + registration.host() + ":" + registration.port();
+  }
+
+  private void heartbeat() {
+    try {
+      String id = instanceId;
+      if (id == null) {
+        register();
+        return;
+      }
+      HttpResponse<String> r = send(HttpRequest.newBuilder(
+          uri("/v1/services/" + registration.service() + "/instances/" + id + "/heartbeat"))
+          .PUT(HttpRequest.BodyPublishers.noBody()));
+      if (r.statusCode() == 404) {
+        LOG.warning(() -> "the control plane " + base + " had expired " + what() + " (away longer than its TTL, "
+            + registration.ttl().toMillis() + " ms); registering it again");
+        instanceId = null;
+        register();
+      } else if (r.statusCode() / 100 != 2) {
+        onError.accept("heartbeat of " + what() + " refused by " + base + ": " + r.statusCode() + " "
+            + ControlPlaneClient.abbreviate(r.body()));
+      }
+    } catch (IOException e) {
+      onError.accept("heartbeat of " + what() + " to " + base + " failed: " + e.getClass().getSimpleName()
+          + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      // Caught so that the schedule goes on: an exception would cancel every later heartbeat.
+      onError.accept("heartbeat of " + what() + " to " + base + " failed: " + e);
+      LOG.log(Level.WARNING, "heartbeat of " + what() + " failed", e);
+    }
+  }
+
+  private void register() throws IOException, InterruptedException {
+    ObjectNode body = JSON.createObjectNode();
+    body.put("host", registration.host());
+    body.put("port", registration.port());
+    body.put("weight", registration.weight());
+    body.put("zone", registration.zone());
+    ObjectNode labels = body.putObject("labels");
+    registration.labels().forEach(labels::put);
+    body.put("ttl", registration.ttl().toMillis() + "ms");
+    HttpResponse<String> r = send(HttpRequest.newBuilder(uri("/v1/services/" + registration.service() + "/instances"))
+        .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
+        .header("Content-Type", "application/json"));
+    if (r.statusCode() / 100 == 2) {
+      String id = JSON.readTree(r.body()).path("instanceId").asText(null);
+      instanceId = id;
+      LOG.info(() -> "registered " + what() + " with the control plane " + base + " as " + id);
+    } else {
+      onError.accept("registering " + what() + " with " + base + " failed: " + r.statusCode() + " "
+          + ControlPlaneClient.abbreviate(r.body()));
+    }
+  }
+
+  private URI uri(String path) {
+    return URI.create(base + path);
+  }
+
+  private HttpResponse<String> send(HttpRequest.Builder req) throws IOException, InterruptedException {
+    req.timeout(Duration.ofSeconds(5));
+    if (token != null) {
+      req.header("Authorization", "Bearer " + token);
+    }
+    return http.send(req.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Stops heartbeats and deregisters the instance (best effort). */
+  @Override
+  public void close() {
+    heartbeats.shutdownNow();
+    String id = instanceId;
+    if (id == null) {
+      return;
+    }
+    try {
+      send(HttpRequest.newBuilder(uri("/v1/services/" + registration.service() + "/instances/" + id)).DELETE());
+    } catch (IOException e) {
+      LOG.log(Level.FINE, "deregistering " + what() + " failed (the TTL will expire it)", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
