@@ -43,7 +43,9 @@ import tools.jackson.databind.json.JsonMapper;
  * named {@code meshOkHttpClient}, {@link MeshClients} for {@code @MeshClient} interfaces, the inbound
  * servlet filter, a {@code RestClient.Builder} customizer that sends requests to mesh services (and so
  * {@code @HttpExchange} clients built on it) through the mesh, and the {@code mesh} actuator endpoint and
- * health indicator. Every bean backs off when the application defines its own.
+ * health indicator. The mesh's metrics go to the application's {@code OpenTelemetry} bean and, when it
+ * has one, its Micrometer {@code MeterRegistry} ({@code mesh.metrics.micrometer.enabled}). Every bean
+ * backs off when the application defines its own.
  */
 @AutoConfiguration
 @EnableConfigurationProperties(MeshProperties.class)

@@ -72,6 +72,9 @@ class MicrometerActuatorIT {
   @Autowired
   OrdersClient orders;
 
+  @Autowired
+  MeshCallStats stats;
+
   private final HttpClient http = HttpClient.newHttpClient();
 
   @Test
@@ -83,6 +86,20 @@ class MicrometerActuatorIT {
     }
     assertThat(durationCount("200") - calls).isEqualTo(5);
     assertThat(attempts("success") - attempts).isEqualTo(5.0);
+  }
+
+  @Test
+  void theDocumentedExampleReadsTheMeshMetrics() throws IOException {
+    long calls = stats.calls("orders");
+    double successes = stats.attempts("orders", "success");
+    double failures = stats.attempts("orders", "failure");
+    double retries = stats.retries("orders");
+    orders.get(7);
+    assertThatThrownBy(() -> orders.get(13)).isInstanceOf(IOException.class);
+    assertThat(stats.calls("orders") - calls).isEqualTo(2);
+    assertThat(stats.attempts("orders", "success") - successes).isEqualTo(1.0);
+    assertThat(stats.attempts("orders", "failure") - failures).isEqualTo(3.0);
+    assertThat(stats.retries("orders") - retries).isEqualTo(2.0);
   }
 
   @Test
