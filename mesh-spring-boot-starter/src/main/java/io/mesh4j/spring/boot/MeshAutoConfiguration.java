@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mesh4j.http.client.BodyCodec;
 import io.mesh4j.http.client.JacksonCodec;
 import io.mesh4j.http.client.MeshClients;
+import io.mesh4j.spring.boot.internal.MicrometerOpenTelemetry;
+import io.mesh4j.spring.boot.internal.TelemetryDecorator;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
 import jakarta.servlet.Filter;
 import okhttp3.OkHttpClient;
@@ -40,7 +43,9 @@ import tools.jackson.databind.json.JsonMapper;
  * named {@code meshOkHttpClient}, {@link MeshClients} for {@code @MeshClient} interfaces, the inbound
  * servlet filter, a {@code RestClient.Builder} customizer that sends requests to mesh services (and so
  * {@code @HttpExchange} clients built on it) through the mesh, and the {@code mesh} actuator endpoint and
- * health indicator. Every bean backs off when the application defines its own.
+ * health indicator. The mesh's metrics go to the application's {@code OpenTelemetry} bean and, when it
+ * has one, its Micrometer {@code MeterRegistry} ({@code mesh.metrics.micrometer.enabled}). Every bean
+ * backs off when the application defines its own.
  */
 @AutoConfiguration
 @EnableConfigurationProperties(MeshProperties.class)
@@ -75,10 +80,14 @@ public class MeshAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean
   public Mesh mesh(MeshSettings settings, ObjectProvider<ControlPlaneClient> controlPlane,
-      ObjectProvider<OpenTelemetry> openTelemetry) {
+      ObjectProvider<OpenTelemetry> openTelemetry, ObjectProvider<TelemetryDecorator> telemetryDecorators) {
+    OpenTelemetry otel = openTelemetry.getIfAvailable(OpenTelemetry::noop);
+    for (TelemetryDecorator decorator : telemetryDecorators.orderedStream().toList()) {
+      otel = decorator.decorate(otel);
+    }
     Mesh.Builder b = Mesh.builder()
         .defaultPolicy(settings.defaultPolicy)
-        .openTelemetry(openTelemetry.getIfAvailable(OpenTelemetry::noop));
+        .openTelemetry(otel);
     ControlPlaneClient client = controlPlane.getIfAvailable();
     if (client != null) {
       b.discovery(client.discovery()).policies(client.policies());
@@ -150,7 +159,27 @@ public class MeshAutoConfiguration {
     }
   }
 
-  /** Inbound: the caller's deadline and trace context become current while a request is handled. */
+  /**
+   * Micrometer, when it is on the class path and {@code mesh.metrics.micrometer.enabled} is not false:
+   * the mesh's metrics are recorded in the application's {@link MeterRegistry} (the unique or primary
+   * one, looked up when the {@code Mesh} bean is made; none: nothing changes), and still in the
+   * application's OpenTelemetry SDK when its {@code OpenTelemetry} bean has one.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "io.micrometer.core.instrument.MeterRegistry")
+  @ConditionalOnProperty(prefix = "mesh.metrics.micrometer", name = "enabled", havingValue = "true",
+      matchIfMissing = true)
+  static class MicrometerConfiguration {
+    @Bean
+    @ConditionalOnMissingBean(name = "meshMicrometerMetrics")
+    TelemetryDecorator meshMicrometerMetrics(ObjectProvider<MeterRegistry> registry) {
+      return otel -> {
+        MeterRegistry r = registry.getIfUnique();
+        return r == null ? otel : MicrometerOpenTelemetry.withRegistry(otel, r);
+      };
+    }
+  }
+
   /**
    * gRPC, only when mesh-grpc and grpc-java are on the class path: a channel bean per service in
    * {@code mesh.grpc.channels}, and the server interceptor for the application's gRPC server.
@@ -171,6 +200,7 @@ public class MeshAutoConfiguration {
     }
   }
 
+  /** Inbound: the caller's deadline and trace context become current while a request is handled. */
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
   @ConditionalOnClass({Filter.class, FilterRegistrationBean.class})

@@ -39,6 +39,9 @@ public class MeshProperties {
   /** gRPC: mesh channels made as beans (needs mesh-grpc and a gRPC transport on the class path). */
   private final Grpc grpc = new Grpc();
 
+  /** The mesh's metrics. */
+  private final Metrics metrics = new Metrics();
+
   public String getServiceName() {
     return serviceName;
   }
@@ -65,6 +68,10 @@ public class MeshProperties {
 
   public Grpc getGrpc() {
     return grpc;
+  }
+
+  public Metrics getMetrics() {
+    return metrics;
   }
 
   public Map<String, Service> getServices() {
@@ -222,6 +229,34 @@ public class MeshProperties {
 
     public void setChannels(List<String> channels) {
       this.channels = channels;
+    }
+  }
+
+  /** {@code mesh.metrics.*}. */
+  public static class Metrics {
+    /** The application's Micrometer registry. */
+    private final Micrometer micrometer = new Micrometer();
+
+    public Micrometer getMicrometer() {
+      return micrometer;
+    }
+  }
+
+  /** {@code mesh.metrics.micrometer.*}. */
+  public static class Micrometer {
+    /**
+     * Whether the mesh's metrics are recorded in the application's Micrometer MeterRegistry (so
+     * /actuator/metrics and /actuator/prometheus show them), next to its OpenTelemetry SDK if it has one.
+     * Needs micrometer-core on the class path and a MeterRegistry bean.
+     */
+    private boolean enabled = true;
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
     }
   }
 }
