@@ -5,7 +5,7 @@ import io.mesh4j.DeadlineExceededException;
 import io.mesh4j.Mesh;
 import io.mesh4j.ServiceRuntime;
 import io.mesh4j.deadline.Deadline;
-import io.mesh4j.http.Idempotent;
+import io.mesh4j.http.Idempotency;
 import io.mesh4j.http.MeshHeaders;
 import io.mesh4j.http.MethodPolicy;
 import io.mesh4j.policy.HedgePolicy;
@@ -33,7 +33,7 @@ import okhttp3.Response;
  * <ul>
  *   <li>a request that was never written — connection refused or failed — whatever its method;</li>
  *   <li>for idempotent requests only (GET, HEAD, OPTIONS, PUT, DELETE, TRACE, or marked with
- *       {@link Idempotent} or an {@code Idempotency-Key} header): a status in {@code retries.retryOn},
+ *       {@link Idempotency} or an {@code Idempotency-Key} header): a status in {@code retries.retryOn},
  *       429 with {@code Retry-After}, a reset or timed-out connection, a per-attempt timeout.</li>
  * </ul>
  * Never retried: anything once the call's deadline has passed or the wait would pass it, a response
@@ -200,7 +200,7 @@ public final class RetryInterceptor extends MeshLayer {
       case "TRACE":
         return true;
       default:
-        return request.tag(Idempotent.class) != null || request.header(MeshHeaders.IDEMPOTENCY_KEY) != null;
+        return request.tag(Idempotency.class) != null || request.header(MeshHeaders.IDEMPOTENCY_KEY) != null;
     }
   }
 
