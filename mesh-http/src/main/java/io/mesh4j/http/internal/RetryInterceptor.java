@@ -44,7 +44,7 @@ import okhttp3.Response;
  * {@value MeshHeaders#NO_RETRY} so that mesh clients upstream do not retry it again.
  */
 public final class RetryInterceptor extends MeshLayer {
-  static final AttributeKey<String> REASON = AttributeKey.stringKey("mesh.retry.reason");
+  static final AttributeKey<String> REASON = MeshTelemetry.RETRY_REASON;
   /** Bound on honouring Retry-After, whatever the server asks. */
   static final long MAX_RETRY_AFTER_NANOS = 60_000_000_000L;
 
@@ -92,8 +92,17 @@ public final class RetryInterceptor extends MeshLayer {
           hedging = method.hedging(hedging); // the method's override wins over route and service
         }
         if (hedging.enabled()) {
-          return hedger.call(chain, request, runtime, scope, hedging, retries, policy,
-              (reason, nextAttempt) -> record(service, reason, nextAttempt));
+          return hedger.call(chain, request, runtime, scope, hedging, retries, policy, new Hedger.RetryRecorder() {
+            @Override
+            public void record(String reason, int nextAttempt) {
+              RetryInterceptor.this.record(service, reason, nextAttempt);
+            }
+
+            @Override
+            public void hedged(int attempt) {
+              recordHedge(service, attempt);
+            }
+          });
         }
       }
       for (int attempt = 1; ; attempt++) {
@@ -232,6 +241,17 @@ public final class RetryInterceptor extends MeshLayer {
   }
 
 
+
+  private void recordHedge(String service, int attempt) {
+    MeshTelemetry telemetry = mesh.telemetry();
+    if (telemetry.metricsEnabled()) {
+      telemetry.hedges().add(1, Attributes.of(MeshTelemetry.SERVICE, service));
+    }
+    Span span = Span.current();
+    if (span.isRecording()) {
+      span.addEvent("mesh.hedge", Attributes.of(MeshTelemetry.HEDGE, (long) attempt));
+    }
+  }
 
   private void record(String service, String reason, int nextAttempt) {
     MeshTelemetry telemetry = mesh.telemetry();
