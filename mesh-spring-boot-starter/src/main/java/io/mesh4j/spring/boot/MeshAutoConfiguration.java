@@ -75,7 +75,7 @@ public class MeshAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean
   public Mesh mesh(MeshSettings settings, ObjectProvider<ControlPlaneClient> controlPlane,
-      ObjectProvider<OpenTelemetry> openTelemetry) {
+      ObjectProvider<OpenTelemetry> openTelemetry, ObjectProvider<MeshBuilderCustomizer> customizers) {
     Mesh.Builder b = Mesh.builder()
         .defaultPolicy(settings.defaultPolicy)
         .openTelemetry(openTelemetry.getIfAvailable(OpenTelemetry::noop));
@@ -85,6 +85,7 @@ public class MeshAutoConfiguration {
     } else {
       b.discovery(settings.staticDiscovery()).policies(settings.staticPolicies());
     }
+    customizers.orderedStream().forEach(c -> c.customize(b));
     return b.build();
   }
 
