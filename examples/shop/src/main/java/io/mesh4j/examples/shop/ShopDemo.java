@@ -60,7 +60,7 @@ public final class ShopDemo {
     static Options parse(String[] args) {
       Mode mode = Mode.FULL;
       boolean forever = false;
-      boolean ansi = System.console() != null && !"dumb".equals(System.getenv("TERM"));
+      boolean ansi = TerminalSize.isTerminal(System.getenv());
       int rate = 50;
       Transport payment = Transport.GRPC;
       for (String a : args) {

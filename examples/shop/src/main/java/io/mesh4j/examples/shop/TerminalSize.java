@@ -61,6 +61,25 @@ record TerminalSize(int columns, int rows) {
     };
   }
 
+  /**
+   * Whether this process talks to a terminal that understands cursor movement: a console, not a dumb
+   * one. From JDK 22 {@code System.console()} exists even when the streams are redirected, so its
+   * {@code isTerminal()} (looked up at run time: this code compiles for 17) decides when there is one.
+   */
+  static boolean isTerminal(Map<String, String> env) {
+    java.io.Console console = System.console();
+    if (console == null || "dumb".equals(env.get("TERM"))) {
+      return false;
+    }
+    try {
+      return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+    } catch (NoSuchMethodException e) {
+      return true; // JDK 17-21: a console exists only on a terminal
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return false;
+    }
+  }
+
   /** "ROWS COLUMNS", as {@code stty size} prints it; null when unreadable. */
   static TerminalSize parseStty(String output) {
     String[] parts = output == null ? new String[0] : output.trim().split("\\s+");
