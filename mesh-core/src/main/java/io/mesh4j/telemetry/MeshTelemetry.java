@@ -29,6 +29,10 @@ public final class MeshTelemetry {
   public static final AttributeKey<String> BALANCER = AttributeKey.stringKey("mesh.balancer");
   public static final AttributeKey<String> DECISION = AttributeKey.stringKey("mesh.decision");
   public static final AttributeKey<Long> ATTEMPT = AttributeKey.longKey("mesh.attempt");
+  /** Why an attempt was retried, e.g. {@code status 503} or {@code status UNAVAILABLE}. */
+  public static final AttributeKey<String> RETRY_REASON = AttributeKey.stringKey("mesh.retry.reason");
+  /** The number of the attempt a hedge sent (2 for the first backup), on the {@code mesh.hedge} span event. */
+  public static final AttributeKey<Long> HEDGE = AttributeKey.longKey("mesh.hedge");
 
   /** HTTP semantic-convention bucket boundaries for request duration, in seconds. */
   private static final List<Double> DURATION_BUCKETS =
@@ -40,6 +44,7 @@ public final class MeshTelemetry {
   private final LongCounter attempts;
   private final LongCounter ejections;
   private final LongCounter retries;
+  private final LongCounter hedges;
   private final TextMapPropagator propagator;
   private final boolean metricsEnabled;
   private final boolean tracingEnabled;
@@ -64,6 +69,10 @@ public final class MeshTelemetry {
     this.retries = meter.counterBuilder("mesh.client.retries")
         .setUnit("{retry}")
         .setDescription("Retries sent, by service and reason.")
+        .build();
+    this.hedges = meter.counterBuilder("mesh.client.hedges")
+        .setUnit("{hedge}")
+        .setDescription("Hedged (backup) attempts sent, by service.")
         .build();
     this.propagator = TextMapPropagator.composite(
         otel.getPropagators().getTextMapPropagator(), DeadlinePropagator.create(ticker));
@@ -98,9 +107,20 @@ public final class MeshTelemetry {
     return ejections;
   }
 
-  /** {@code mesh.client.retries}. */
+  /**
+   * {@code mesh.client.retries}: one per attempt sent again after a failed one (HTTP: the mesh's retry
+   * layer; gRPC: gRPC's own retries, configured by the mesh), with {@link #SERVICE} and {@link #RETRY_REASON}.
+   */
   public LongCounter retries() {
     return retries;
+  }
+
+  /**
+   * {@code mesh.client.hedges}: one per backup attempt sent while earlier attempts of the call were still
+   * in flight (HTTP: the mesh's hedger; gRPC: gRPC's hedging, configured by the mesh), with {@link #SERVICE}.
+   */
+  public LongCounter hedges() {
+    return hedges;
   }
 
   /** The application's propagators (W3C trace context, baggage…) plus the deadline header. */

@@ -227,6 +227,11 @@ final class ClientLayersCall<Q, R> extends ClientCall<Q, R> implements Consumer<
     RouteKey route = policy.routes().isEmpty() ? RouteKey.NONE
         : runtime.route("POST", "/" + method.getFullMethodName(), name -> MeshPicker.header(headers, name));
     opts = opts.withOption(MeshCallOptions.CALL_PICKS, new CallPicks(route));
+    // gRPC's retries and hedges happen below this call: count them per attempt, as HTTP counts its own.
+    Span callSpan = span;
+    if (telemetry.metricsEnabled() || (callSpan != null && callSpan.isRecording())) {
+      opts = opts.withStreamTracerFactory(new AttemptCounter(telemetry, owner.service, callSpan));
+    }
 
     // Trace context (and the mesh deadline, when the context has one) for the server.
     telemetry.propagator().inject(ctx, headers, METADATA_SETTER);

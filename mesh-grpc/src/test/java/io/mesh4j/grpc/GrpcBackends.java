@@ -14,6 +14,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +38,12 @@ final class GrpcBackends implements AutoCloseable {
     volatile long delayMillis;
     volatile Status failWith;
     volatile Map<String, String> labels = Map.of();
+    /**
+     * When set, the first call is answered only once a second call has arrived (or after 10 s): a backup
+     * of a hedged call is then sure to be sent, whatever the machine's speed.
+     */
+    volatile boolean holdFirstUntilSecond;
+    private final CountDownLatch second = new CountDownLatch(1);
 
     Backend(String id) {
       this.id = id;
@@ -44,13 +51,28 @@ final class GrpcBackends implements AutoCloseable {
           .addService(new TestServiceGrpc.TestServiceImplBase() {
             @Override
             public void unaryCall(SimpleRequest request, StreamObserver<SimpleResponse> out) {
-              calls.incrementAndGet();
+              int n = calls.incrementAndGet();
               Status fail = failWith;
               if (fail != null) {
                 out.onError(fail.asRuntimeException());
                 return;
               }
               SimpleResponse response = SimpleResponse.newBuilder().setServerId(Backend.this.id).build();
+              if (holdFirstUntilSecond && n == 1) {
+                scheduler.execute(() -> {
+                  try {
+                    second.await(10, TimeUnit.SECONDS);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  out.onNext(response);
+                  out.onCompleted();
+                });
+                return;
+              }
+              if (n == 2) {
+                second.countDown();
+              }
               long delay = delayMillis;
               if (delay <= 0) {
                 out.onNext(response);

@@ -18,6 +18,6 @@ public final class MeshHeaders {
   /** Request: the caller's remaining time in milliseconds (see {@code DeadlinePropagator}). */
   public static final String TIMEOUT_MS = io.mesh4j.deadline.DeadlinePropagator.HEADER;
 
-  /** Request: marks the request idempotent (any non-empty value), like {@link Idempotent}. */
+  /** Request: marks the request idempotent (any non-empty value), like {@link Idempotency}. */
   public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 }

@@ -10,15 +10,16 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What one client method changes of its service's policy ({@link Timeout}, {@link Idempotent},
- * {@link Retry}, {@link Hedge}), carried to the mesh's layers as a request tag:
+ * What one client method changes of its service's policy ({@link io.mesh4j.http.client.Timeout @Timeout},
+ * {@link io.mesh4j.http.client.Idempotent @Idempotent}, {@link io.mesh4j.http.client.Retry @Retry},
+ * {@link io.mesh4j.http.client.Hedge @Hedge}), carried to the mesh's layers as a request tag:
  *
  * <pre>{@code
  * MethodPolicy p = request.tag(MethodPolicy.class); // null: the service's policy alone
  * RetryPolicy retries = p == null ? service.retries().policy() : p.retries(service.retries().policy());
  * }</pre>
  *
- * <p>The proxy made by {@link MeshClients} tags a request only when its method carries one of those
+ * <p>The proxy made by {@link io.mesh4j.http.client.MeshClients} tags a request only when its method carries one of those
  * annotations; a hand-written OkHttp call may tag its own requests with {@link #builder()}.
  *
  * <p>Immutable and thread-safe. {@link #retries} and {@link #hedging} are called on the request path:
@@ -51,7 +52,7 @@ public final class MethodPolicy {
     return new Builder();
   }
 
-  /** The method's total timeout ({@link Timeout}), if it has one. */
+  /** The method's total timeout ({@link io.mesh4j.http.client.Timeout @Timeout}), if it has one. */
   public Optional<Duration> timeout() {
     return Optional.ofNullable(timeout);
   }
@@ -61,7 +62,7 @@ public final class MethodPolicy {
     return timeout != null ? timeout : serviceTotal;
   }
 
-  /** Whether the method is declared idempotent ({@link Idempotent}). */
+  /** Whether the method is declared idempotent ({@link io.mesh4j.http.client.Idempotent @Idempotent}). */
   public boolean idempotent() {
     return idempotent;
   }

@@ -181,7 +181,7 @@ class RetryIT {
     try (Response r = client.newCall(withKey).execute()) {
       assertThat(r.code()).isEqualTo(200);
     }
-    Request tagged = postRequest().newBuilder().tag(Idempotent.class, Idempotent.YES).build();
+    Request tagged = postRequest().newBuilder().tag(Idempotency.class, Idempotency.YES).build();
     try (Response r = client.newCall(tagged).execute()) {
       assertThat(r.code()).isEqualTo(200);
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.mesh4j.Mesh;
 import io.mesh4j.discovery.Endpoint;
 import io.mesh4j.discovery.StaticDiscovery;
+import io.mesh4j.policy.StaticPolicySource;
 import io.mesh4j.telemetry.MeshTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
@@ -23,6 +24,9 @@ import io.opentelemetry.sdk.trace.data.EventData;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -144,6 +148,48 @@ class TracingIT {
       assertThat(events.get(1).getAttributes().get(MeshTelemetry.ATTEMPT)).isEqualTo(2L);
       assertThat(events.get(1).getAttributes().get(MeshTelemetry.OUTCOME)).isEqualTo("success");
     });
+  }
+
+  /** A backup counts in mesh.client.hedges and as a mesh.hedge event; a replaced failure in mesh.client.retries. */
+  @Test
+  void hedgesAndRetriesAreCountedPerService() throws Exception {
+    CountDownLatch backupArrived = new CountDownLatch(1);
+    AtomicInteger requests = new AtomicInteger();
+    try (TestBackend held = TestBackend.start("held", ex -> {
+      if (requests.incrementAndGet() == 1) {
+        backupArrived.await(10, TimeUnit.SECONDS); // the first attempt answers once the backup has arrived
+      } else {
+        backupArrived.countDown();
+      }
+      TestBackend.respond(ex, 200, "ok");
+    })) {
+      StaticPolicySource policies = StaticPolicySource.create();
+      policies.putJson("catalog", "{ \"hedging\": { \"enabled\": true, \"delay\": \"10ms\", \"maxAttempts\": 2 } }");
+      try (Mesh hedging = Mesh.builder().openTelemetry(otel).policies(policies)
+          .discovery(StaticDiscovery.of("catalog", List.of(held.endpoint()))).build()) {
+        OkHttpClient c = MeshOkHttp.client(hedging, new OkHttpClient());
+        try (Response r = c.newCall(new Request.Builder().url("http://catalog/items").build()).execute()) {
+          assertThat(r.code()).isEqualTo(200);
+        }
+      }
+    }
+    assertThat(requests).hasValue(2);
+    assertThat(metric("mesh.client.hedges").getLongSumData().getPoints()).singleElement().satisfies(p -> {
+      assertThat(p.getValue()).isEqualTo(1);
+      assertThat(p.getAttributes().get(MeshTelemetry.SERVICE)).isEqualTo("catalog");
+    });
+    SpanData call = spans.getFinishedSpanItems().stream().filter(s -> s.getKind() == SpanKind.CLIENT)
+        .findFirst().orElseThrow();
+    assertThat(call.getEvents()).filteredOn(e -> e.getName().equals("mesh.hedge"))
+        .extracting(e -> e.getAttributes().get(MeshTelemetry.HEDGE)).containsExactly(2L);
+
+    try (Response r = client.newCall(new Request.Builder().url("http://broken/x").build()).execute()) {
+      assertThat(r.code()).isEqualTo(503);
+    }
+    assertThat(metric("mesh.client.retries").getLongSumData().getPoints()).allSatisfy(p -> {
+      assertThat(p.getAttributes().get(MeshTelemetry.SERVICE)).isEqualTo("broken");
+      assertThat(p.getAttributes().get(MeshTelemetry.RETRY_REASON)).isEqualTo("status 503");
+    }).isNotEmpty();
   }
 
   private MetricData metric(String name) {

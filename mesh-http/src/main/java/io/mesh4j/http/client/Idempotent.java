@@ -9,7 +9,7 @@ import java.lang.annotation.Target;
 /**
  * Declares a POST or PATCH method safe to send twice, so the mesh may retry it on the statuses of the
  * retry policy (and hedge it when hedging is on), as it does GET, PUT and DELETE. The request is tagged
- * {@link io.mesh4j.http.Idempotent#YES}. Only for operations the server deduplicates or that have no
+ * {@link io.mesh4j.http.Idempotency#YES}. Only for operations the server deduplicates or that have no
  * effect when repeated.
  */
 @Documented

@@ -125,7 +125,7 @@ final class MethodHandler {
     RequestBody body = in.body != null ? in.body : needsBody ? EMPTY : null;
     Request.Builder b = in.request.url(in.url.build()).method(verb, body);
     if (idempotent) {
-      b.tag(io.mesh4j.http.Idempotent.class, io.mesh4j.http.Idempotent.YES);
+      b.tag(io.mesh4j.http.Idempotency.class, io.mesh4j.http.Idempotency.YES);
     }
     if (policy != null) {
       b.tag(MethodPolicy.class, policy);

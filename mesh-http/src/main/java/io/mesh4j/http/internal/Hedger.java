@@ -5,9 +5,6 @@ import io.mesh4j.deadline.Deadline;
 import io.mesh4j.http.MeshHeaders;
 import io.mesh4j.policy.HedgePolicy;
 import io.mesh4j.policy.RetryPolicy;
-import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -45,12 +42,13 @@ import okhttp3.Response;
  * cancelled too.
  */
 final class Hedger {
-  static final AttributeKey<Long> HEDGE = AttributeKey.longKey("mesh.hedge");
-
-  /** Told about each replacement of a failed attempt, as the retry layer records its retries. */
-  @FunctionalInterface
+  /** Told about each replacement of a failed attempt (a retry) and each backup (a hedge). */
   interface RetryRecorder {
+    /** A failed attempt is replaced by attempt {@code nextAttempt}, as the retry layer records its retries. */
     void record(String reason, int nextAttempt);
+
+    /** A backup, attempt {@code attempt}, is sent while earlier attempts are still in flight. */
+    void hedged(int attempt);
   }
 
   private final OkHttpClient attemptClient;
@@ -123,10 +121,7 @@ final class Hedger {
             continue;
           }
           backupsLeft--;
-          Span span = Span.current();
-          if (span.isRecording()) {
-            span.addEvent("mesh.hedge", Attributes.of(HEDGE, (long) number + 1));
-          }
+          recorder.hedged(number + 1);
           start(race, request, scope, context, ++number, race.lastUsed());
           nextBackup = now + delay;
           continue;

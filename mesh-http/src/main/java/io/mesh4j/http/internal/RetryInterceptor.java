@@ -5,7 +5,7 @@ import io.mesh4j.DeadlineExceededException;
 import io.mesh4j.Mesh;
 import io.mesh4j.ServiceRuntime;
 import io.mesh4j.deadline.Deadline;
-import io.mesh4j.http.Idempotent;
+import io.mesh4j.http.Idempotency;
 import io.mesh4j.http.MeshHeaders;
 import io.mesh4j.http.MethodPolicy;
 import io.mesh4j.policy.HedgePolicy;
@@ -33,7 +33,7 @@ import okhttp3.Response;
  * <ul>
  *   <li>a request that was never written — connection refused or failed — whatever its method;</li>
  *   <li>for idempotent requests only (GET, HEAD, OPTIONS, PUT, DELETE, TRACE, or marked with
- *       {@link Idempotent} or an {@code Idempotency-Key} header): a status in {@code retries.retryOn},
+ *       {@link Idempotency} or an {@code Idempotency-Key} header): a status in {@code retries.retryOn},
  *       429 with {@code Retry-After}, a reset or timed-out connection, a per-attempt timeout.</li>
  * </ul>
  * Never retried: anything once the call's deadline has passed or the wait would pass it, a response
@@ -44,7 +44,7 @@ import okhttp3.Response;
  * {@value MeshHeaders#NO_RETRY} so that mesh clients upstream do not retry it again.
  */
 public final class RetryInterceptor extends MeshLayer {
-  static final AttributeKey<String> REASON = AttributeKey.stringKey("mesh.retry.reason");
+  static final AttributeKey<String> REASON = MeshTelemetry.RETRY_REASON;
   /** Bound on honouring Retry-After, whatever the server asks. */
   static final long MAX_RETRY_AFTER_NANOS = 60_000_000_000L;
 
@@ -92,8 +92,17 @@ public final class RetryInterceptor extends MeshLayer {
           hedging = method.hedging(hedging); // the method's override wins over route and service
         }
         if (hedging.enabled()) {
-          return hedger.call(chain, request, runtime, scope, hedging, retries, policy,
-              (reason, nextAttempt) -> record(service, reason, nextAttempt));
+          return hedger.call(chain, request, runtime, scope, hedging, retries, policy, new Hedger.RetryRecorder() {
+            @Override
+            public void record(String reason, int nextAttempt) {
+              RetryInterceptor.this.record(service, reason, nextAttempt);
+            }
+
+            @Override
+            public void hedged(int attempt) {
+              recordHedge(service, attempt);
+            }
+          });
         }
       }
       for (int attempt = 1; ; attempt++) {
@@ -200,7 +209,7 @@ public final class RetryInterceptor extends MeshLayer {
       case "TRACE":
         return true;
       default:
-        return request.tag(Idempotent.class) != null || request.header(MeshHeaders.IDEMPOTENCY_KEY) != null;
+        return request.tag(Idempotency.class) != null || request.header(MeshHeaders.IDEMPOTENCY_KEY) != null;
     }
   }
 
@@ -232,6 +241,17 @@ public final class RetryInterceptor extends MeshLayer {
   }
 
 
+
+  private void recordHedge(String service, int attempt) {
+    MeshTelemetry telemetry = mesh.telemetry();
+    if (telemetry.metricsEnabled()) {
+      telemetry.hedges().add(1, Attributes.of(MeshTelemetry.SERVICE, service));
+    }
+    Span span = Span.current();
+    if (span.isRecording()) {
+      span.addEvent("mesh.hedge", Attributes.of(MeshTelemetry.HEDGE, (long) attempt));
+    }
+  }
 
   private void record(String service, String reason, int nextAttempt) {
     MeshTelemetry telemetry = mesh.telemetry();

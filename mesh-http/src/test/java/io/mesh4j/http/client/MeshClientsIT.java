@@ -356,7 +356,7 @@ class MeshClientsIT {
 
     wiremock.verify(2, postRequestedFor(urlEqualTo("/charges")).withRequestBody(equalTo("{\"cents\":100}")));
     Request tagged = seen.peek();
-    assertThat(tagged.tag(io.mesh4j.http.Idempotent.class)).isEqualTo(io.mesh4j.http.Idempotent.YES);
+    assertThat(tagged.tag(io.mesh4j.http.Idempotency.class)).isEqualTo(io.mesh4j.http.Idempotency.YES);
     assertThat(tagged.tag(MethodPolicy.class).idempotent()).isTrue();
   }
 
@@ -367,7 +367,7 @@ class MeshClientsIT {
     assertThatThrownBy(() -> orders.chargeOnce("{}"))
         .isInstanceOfSatisfying(HttpStatusException.class, e -> assertThat(e.status()).isEqualTo(503));
     wiremock.verify(1, postRequestedFor(urlEqualTo("/charges")));
-    assertThat(seen.peek().tag(io.mesh4j.http.Idempotent.class)).isNull();
+    assertThat(seen.peek().tag(io.mesh4j.http.Idempotency.class)).isNull();
   }
 
   @Test
@@ -392,7 +392,7 @@ class MeshClientsIT {
     assertThat(hedged.hedgingOverride()).contains(new HedgePolicy(true, Duration.ofMillis(20), 95, 3));
 
     assertThat(requests.get(2).tag(MethodPolicy.class)).isNull();
-    assertThat(requests.get(2).tag(io.mesh4j.http.Idempotent.class)).isNull();
+    assertThat(requests.get(2).tag(io.mesh4j.http.Idempotency.class)).isNull();
   }
 
   @Test

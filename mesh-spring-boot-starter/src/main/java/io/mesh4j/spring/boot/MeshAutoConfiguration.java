@@ -80,7 +80,8 @@ public class MeshAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean
   public Mesh mesh(MeshSettings settings, ObjectProvider<ControlPlaneClient> controlPlane,
-      ObjectProvider<OpenTelemetry> openTelemetry, ObjectProvider<TelemetryDecorator> telemetryDecorators) {
+      ObjectProvider<OpenTelemetry> openTelemetry, ObjectProvider<TelemetryDecorator> telemetryDecorators,
+      ObjectProvider<MeshBuilderCustomizer> customizers) {
     OpenTelemetry otel = openTelemetry.getIfAvailable(OpenTelemetry::noop);
     for (TelemetryDecorator decorator : telemetryDecorators.orderedStream().toList()) {
       otel = decorator.decorate(otel);
@@ -94,6 +95,7 @@ public class MeshAutoConfiguration {
     } else {
       b.discovery(settings.staticDiscovery()).policies(settings.staticPolicies());
     }
+    customizers.orderedStream().forEach(c -> c.customize(b));
     return b.build();
   }
 

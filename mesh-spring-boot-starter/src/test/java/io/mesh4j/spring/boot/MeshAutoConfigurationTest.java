@@ -8,6 +8,7 @@ import io.mesh4j.discovery.Endpoint;
 import io.mesh4j.http.client.GET;
 import io.mesh4j.http.client.MeshClient;
 import io.mesh4j.http.client.MeshClients;
+import io.mesh4j.policy.ServicePolicy;
 import java.time.Duration;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.Test;
@@ -48,6 +49,34 @@ class MeshAutoConfigurationTest {
             .contains("traceparent", "mesh-timeout-ms"));
     runner.run(ctx -> assertThat(ctx.getBean(Mesh.class).telemetry().propagator().fields())
         .containsExactly("mesh-timeout-ms"));
+  }
+
+  @Test
+  void customizersChangeTheBuilderInOrderBeforeTheMeshIsBuilt() {
+    ServicePolicy seven = ServicePolicy.builder().totalTimeout(Duration.ofSeconds(7)).build();
+    ServicePolicy nine = ServicePolicy.builder().totalTimeout(Duration.ofSeconds(9)).build();
+    runner.withPropertyValues("mesh.services.orders.endpoints[0]=10.0.0.1:8080")
+        .withBean("first", MeshBuilderCustomizer.class, () -> new Ordered(1, b -> b.defaultPolicy(nine)))
+        .withBean("second", MeshBuilderCustomizer.class, () -> new Ordered(2, b -> b.defaultPolicy(seven)))
+        .run(ctx -> {
+          assertThat(ctx).hasNotFailed();
+          Mesh mesh = ctx.getBean(Mesh.class);
+          assertThat(mesh.service("orders").policy().timeouts().total()).isEqualTo(Duration.ofSeconds(7));
+        });
+  }
+
+  /** A customizer with an order, as an application would annotate its bean method. */
+  private record Ordered(int order, MeshBuilderCustomizer delegate)
+      implements MeshBuilderCustomizer, org.springframework.core.Ordered {
+    @Override
+    public void customize(Mesh.Builder builder) {
+      delegate.customize(builder);
+    }
+
+    @Override
+    public int getOrder() {
+      return order;
+    }
   }
 
   @Test

@@ -14,6 +14,7 @@ import io.mesh4j.controlplane.client.Registration;
 import io.mesh4j.deadline.Deadline;
 import io.mesh4j.discovery.Endpoint;
 import io.mesh4j.discovery.StaticDiscovery;
+import io.mesh4j.http.Idempotency;
 import io.mesh4j.http.MeshOkHttp;
 import io.mesh4j.http.client.Body;
 import io.mesh4j.http.client.DELETE;
@@ -155,8 +156,8 @@ class DocsExamplesTest {
 
   @Test
   void policiesAsJson() {
-    StaticDiscovery discovery = StaticDiscovery.of("orders", List.of(Endpoint.parse("10.0.0.1:8080")));
     // snippet:static-policies
+    StaticDiscovery discovery = StaticDiscovery.of("orders", List.of(Endpoint.parse("10.0.0.1:8080")));
     StaticPolicySource policies = StaticPolicySource.create();
     policies.putJson("orders", """
         { "timeouts": { "total": "2s" },
@@ -215,16 +216,22 @@ class DocsExamplesTest {
   void idempotencyKeyMakesAPostRetryable() throws IOException {
     String orderId = "order-7";
     RequestBody body = RequestBody.create("{\"amount\": 12}", MediaType.get("application/json"));
-    Request request =
-        // snippet:okhttp-idempotency
-        new Request.Builder().url("http://payments/v1/charges").post(body)
-            .header("Idempotency-Key", orderId)            // or: .tag(Idempotent.class, Idempotent.YES)
-            .build();
-        // end-snippet
+    // snippet:okhttp-idempotency
+    Request keyed = new Request.Builder().url("http://payments/v1/charges").post(body)
+        .header("Idempotency-Key", orderId)          // the server deduplicates on the key
+        .build();
+    Request tagged = new Request.Builder().url("http://payments/v1/charges").post(body)
+        .tag(Idempotency.class, Idempotency.YES)     // io.mesh4j.http.Idempotency: no header sent
+        .build();
+    // end-snippet
+    assertThat(tagged.tag(Idempotency.class)).isEqualTo(Idempotency.YES);
     try (Mesh mesh = loopbackMesh()) {
       OkHttpClient client = MeshOkHttp.client(mesh, new OkHttpClient());
-      try (Response r = client.newCall(request).execute()) {
+      try (Response r = client.newCall(keyed).execute()) {
         assertThat(r.body().string()).contains("order-7");
+      }
+      try (Response r = client.newCall(tagged).execute()) {
+        assertThat(r.code()).isEqualTo(200);
       }
     }
   }

@@ -32,14 +32,14 @@ final class Cluster implements AutoCloseable {
   /** Starts the instances, a few at a time (each is a whole Spring Boot application). */
   static List<ShopInstance> startInstances(List<InstanceSpec> specs, Function<String, Class<?>> applicationOf,
       Function<InstanceSpec, Map<String, Object>> properties, EmbeddedControlPlane cp, Traffic traffic,
-      DemoTelemetry telemetry, Path dataDir) throws Exception {
+      DemoTelemetry telemetry, MeshEvents events, Path dataDir) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(3);
     try {
       List<Future<ShopInstance>> started = new ArrayList<>();
       for (InstanceSpec spec : specs) {
         started.add(pool.submit(() ->
             ShopInstance.start(spec, applicationOf.apply(spec.service()), properties.apply(spec), cp, traffic,
-                telemetry, dataDir)));
+                telemetry, events, dataDir)));
       }
       List<ShopInstance> list = new ArrayList<>();
       Exception failure = null;

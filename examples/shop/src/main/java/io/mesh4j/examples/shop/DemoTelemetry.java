@@ -2,51 +2,40 @@ package io.mesh4j.examples.shop;
 
 import io.mesh4j.telemetry.MeshTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
-import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.metrics.MeterProvider;
-import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.TracerProvider;
-import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.data.LongPointData;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
-import io.opentelemetry.sdk.trace.ReadWriteSpan;
-import io.opentelemetry.sdk.trace.ReadableSpan;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.SpanProcessor;
-import io.opentelemetry.sdk.trace.data.EventData;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One OpenTelemetry SDK for every mesh in the demo (each service instance gets it as its application's
- * {@code OpenTelemetry} bean, which the starter hands to its {@code Mesh}). Nothing is exported: the
- * live view reads what the mesh emits, in process:
+ * {@code OpenTelemetry} bean, which the starter hands to its {@code Mesh}; the load generator's mesh gets
+ * it too). Nothing is exported: the live view and the steps read, through an in-memory metric reader,
+ * the counters the meshes emit (attribute {@code mesh.service}: the service called):
  *
  * <ul>
- *   <li>retries: the mesh's {@code mesh.client.retries} counter (attribute {@code mesh.service}: the
- *       service called), through an in-memory metric reader;
- *   <li>hedges: the mesh has no hedge counter; it adds a {@code mesh.hedge} event to the client span of
- *       the call, so a span processor counts those events per service.
+ *   <li>{@code mesh.client.retries}: attempts sent again after a failed one — the HTTP retry layer's, and
+ *       gRPC's own retries (configured by the mesh), counted by the mesh's client interceptor;
+ *   <li>{@code mesh.client.hedges}: backups sent while an earlier attempt was in flight, both transports.
  * </ul>
  */
 final class DemoTelemetry implements AutoCloseable {
   private static final String RETRIES = "mesh.client.retries";
+  private static final String HEDGES = "mesh.client.hedges";
 
   private final InMemoryMetricReader metrics = InMemoryMetricReader.create();
-  private final Map<String, LongAdder> hedges = new ConcurrentHashMap<>();
   private final OpenTelemetrySdk sdk;
 
   DemoTelemetry() {
     sdk = OpenTelemetrySdk.builder()
         .setMeterProvider(SdkMeterProvider.builder().registerMetricReader(metrics).build())
-        .setTracerProvider(SdkTracerProvider.builder().addSpanProcessor(new HedgeCounter()).build())
         .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
         .build();
   }
@@ -76,9 +65,18 @@ final class DemoTelemetry implements AutoCloseable {
 
   /** Retries sent so far to each service, by every mesh in the demo together. */
   Map<String, Long> retries() {
+    return byService(RETRIES);
+  }
+
+  /** Hedged (backup) attempts sent so far to each service, by every mesh in the demo together. */
+  Map<String, Long> hedges() {
+    return byService(HEDGES);
+  }
+
+  private Map<String, Long> byService(String counter) {
     Map<String, Long> byService = new HashMap<>();
     for (MetricData m : metrics.collectAllMetrics()) {
-      if (m.getName().equals(RETRIES)) {
+      if (m.getName().equals(counter)) {
         for (LongPointData p : m.getLongSumData().getPoints()) {
           byService.merge(p.getAttributes().get(MeshTelemetry.SERVICE), p.getValue(), Long::sum);
         }
@@ -87,50 +85,8 @@ final class DemoTelemetry implements AutoCloseable {
     return byService;
   }
 
-  /** Hedged (backup) attempts sent so far to each service. */
-  Map<String, Long> hedges() {
-    Map<String, Long> byService = new HashMap<>();
-    hedges.forEach((service, n) -> byService.put(service, n.sum()));
-    return byService;
-  }
-
   @Override
   public void close() {
     sdk.close();
-  }
-
-  /** Counts {@code mesh.hedge} events on the mesh's client spans as they end; keeps nothing else. */
-  private final class HedgeCounter implements SpanProcessor {
-    private static final AttributeKey<String> SERVICE = MeshTelemetry.SERVICE;
-
-    @Override
-    public void onStart(Context parentContext, ReadWriteSpan span) {}
-
-    @Override
-    public boolean isStartRequired() {
-      return false;
-    }
-
-    @Override
-    public void onEnd(ReadableSpan span) {
-      String service = span.getAttribute(SERVICE);
-      if (service == null || span.getKind() != SpanKind.CLIENT) {
-        return;
-      }
-      long n = 0;
-      for (EventData e : span.toSpanData().getEvents()) {
-        if (e.getName().equals("mesh.hedge")) {
-          n++;
-        }
-      }
-      if (n > 0) {
-        hedges.computeIfAbsent(service, k -> new LongAdder()).add(n);
-      }
-    }
-
-    @Override
-    public boolean isEndRequired() {
-      return true;
-    }
   }
 }

@@ -17,18 +17,23 @@ import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
- * The live terminal view. On a terminal it redraws the whole table once a second (ANSI clear + home);
- * otherwise (CI logs, a pipe) it prints one compact line per service every few seconds. Per service: the
- * policy revision each caller runs, the breaker state, retries and hedges as the mesh counted them, and
- * the re-sent attempts the instances served; per instance: request rate,
- * share of the service's traffic, p50 / p99 and errors (as the instance measured them over the last 5 s),
- * and whether its callers have ejected it.
+ * The live terminal view. On a terminal it redraws the screen once a second, fitted to the terminal's
+ * size ({@link Frame}: nothing wraps, nothing scrolls); otherwise (CI logs, a pipe) it prints the legend
+ * once, the table every {@value #PLAIN_EVERY} seconds and step banners, results and mesh events as they
+ * come, every line at most {@value #PLAIN_WIDTH} characters. What it shows is read here, from the
+ * callers' meshes, the instances' own records, the OpenTelemetry counters the meshes emit and the load
+ * generator, into a {@link ViewState}; every rate is per second over the last 5 s.
  */
 final class LiveView implements AutoCloseable {
   static final List<String> SERVICES = List.of("order", "product", "payment");
+  /** Width of plain-mode lines. */
+  static final int PLAIN_WIDTH = 100;
+  /** Seconds between two tables in plain mode. */
+  static final int PLAIN_EVERY = 10;
 
   private final PrintStream out;
   private final boolean ansi;
+  private final Supplier<TerminalSize> size;
   private final Cluster cluster;
   private final LoadGenerator load;
   private final Traffic traffic;
@@ -40,14 +45,17 @@ final class LiveView implements AutoCloseable {
     t.setDaemon(true);
     return t;
   });
-  private final List<String> log = new ArrayList<>(); // banners and results, guarded by this
+  private final List<String> log = new ArrayList<>(); // banners, results, events; guarded by this
+  private final Rates rates = new Rates(Traffic.WINDOW_NANOS); // used on the timer thread (and by close after it)
   private final long startNanos = System.nanoTime();
   private long frames;
+  private boolean legendShown;
 
-  LiveView(PrintStream out, boolean ansi, Cluster cluster, LoadGenerator load, Traffic traffic,
-      DemoTelemetry telemetry, EmbeddedControlPlane controlPlane, Supplier<String> header) {
+  LiveView(PrintStream out, boolean ansi, Supplier<TerminalSize> size, Cluster cluster, LoadGenerator load,
+      Traffic traffic, DemoTelemetry telemetry, EmbeddedControlPlane controlPlane, Supplier<String> header) {
     this.out = out;
     this.ansi = ansi;
+    this.size = size;
     this.cluster = cluster;
     this.load = load;
     this.traffic = traffic;
@@ -57,121 +65,102 @@ final class LiveView implements AutoCloseable {
   }
 
   void start() {
-    timer.scheduleAtFixedRate(this::refresh, 1, 1, TimeUnit.SECONDS);
+    if (!ansi) {
+      Frame.legend(PLAIN_WIDTH).forEach(out::println);
+      legendShown = true;
+    }
+    timer.scheduleAtFixedRate(this::refresh, 0, 1, TimeUnit.SECONDS);
   }
 
-  /** A step banner or a result: printed at once (plain mode) or kept under the table (terminal). */
+  /** A step banner, a result or an event: printed at once (plain mode) or kept for the screen's log. */
   synchronized void announce(String text) {
-    log.add(text);
-    if (!ansi) {
-      out.println(text);
+    for (String line : text.split("\n", -1)) {
+      log.add(line);
+      if (!ansi) {
+        Text.wrap(line, PLAIN_WIDTH, "    ").forEach(out::println);
+      }
+    }
+    if (log.size() > 400) {
+      log.subList(0, 200).clear(); // more than any screen shows
     }
   }
 
   private synchronized void refresh() {
     try {
+      ViewState state = read();
       frames++;
       if (ansi) {
-        StringBuilder b = new StringBuilder("\033[H\033[2J");
-        render().forEach(line -> b.append(line).append('\n'));
-        b.append('\n');
-        log.subList(Math.max(0, log.size() - 14), log.size()).forEach(line -> b.append(line).append('\n'));
-        out.print(b);
+        TerminalSize s = size.get();
+        List<String> lines = Frame.screen(state, log, s.columns(), s.rows());
+        legendShown |= Frame.showsLegend(Frame.table(state, s.columns()).size(), s.columns(), s.rows());
+        StringBuilder b = new StringBuilder("\033[H");
+        for (int i = 0; i < lines.size(); i++) {
+          b.append(lines.get(i)).append("\033[K"); // clear the rest of the line: the last frame's text
+          if (i < lines.size() - 1) {
+            b.append('\n'); // none after the last line: a newline on the bottom row would scroll
+          }
+        }
+        out.print(b.append("\033[J")); // and clear below
         out.flush();
-      } else if (frames % 5 == 0) {
-        compact().forEach(out::println);
+      } else if ((frames - 1) % PLAIN_EVERY == 0 && frames > 1) {
+        out.println();
+        Frame.table(state, PLAIN_WIDTH).forEach(out::println);
+        out.println();
       }
     } catch (RuntimeException e) {
-      out.println("(live view: " + e + ")"); // never kill the timer
+      out.println(Text.cut("(live view: " + e + ")", PLAIN_WIDTH)); // never kill the timer
     }
   }
 
-  /** The full table. */
-  List<String> render() {
-    List<String> lines = new ArrayList<>();
-    long seconds = (System.nanoTime() - startNanos) / 1_000_000_000L;
-    lines.add(String.format(Locale.ROOT, "Mesh4j shop demo   t=%ds   %s", seconds, header.get()));
-    lines.add("control plane " + controlPlane.uri() + "  " + (controlPlane.isRunning() ? "UP" : "DOWN (stopped)"));
-    lines.add("");
-    lines.add(String.format(Locale.ROOT, "  %-12s %-4s %-11s %7s %7s %9s %9s %6s  %s",
-        "INSTANCE", "VER", "QUIRK", "RPS", "SHARE", "P50", "P99", "ERR/5s", "EJECTED BY CALLERS"));
+  /** Reads the shop into a {@link ViewState}, and samples the counters whose rates it shows. */
+  ViewState read() {
+    long now = System.nanoTime();
+    long seconds = (now - startNanos) / 1_000_000_000L;
     Map<String, Long> retries = telemetry.retries();
     Map<String, Long> hedges = telemetry.hedges();
+    Map<String, Traffic.Counts> served = traffic.counts();
     Map<String, Traffic.Window> windows = traffic.windows().stream()
         .collect(Collectors.toMap(Traffic.Window::instance, w -> w));
+    List<ViewState.Service> services = new ArrayList<>();
     for (String service : SERVICES) {
       List<Cluster.Caller> callers = cluster.callersOf(service);
-      lines.add(String.format(Locale.ROOT, "%s  policy %s  breaker %s  retries %d  hedges %d  re-sent served %d",
-          service, revisions(callers, service), breakers(callers, service), retries.getOrDefault(service, 0L),
-          hedges.getOrDefault(service, 0L), resent(service)));
+      rates.sample("retries " + service, retries.getOrDefault(service, 0L), now);
+      rates.sample("hedges " + service, hedges.getOrDefault(service, 0L), now);
+      rates.sample("resent " + service, served.values().stream().filter(c -> c.service().equals(service))
+          .mapToLong(c -> c.requests() - c.firstAttempts()).sum(), now);
       double total = cluster.instances().stream().filter(i -> i.spec().service().equals(service))
           .map(i -> windows.get(i.name())).filter(w -> w != null).mapToDouble(Traffic.Window::ratePerSecond).sum();
-      for (ShopInstance i : cluster.instances()) {
-        if (!i.spec().service().equals(service)) {
-          continue;
-        }
-        Traffic.Window w = windows.getOrDefault(i.name(), new Traffic.Window(service, i.name(), 0, 0, 0, 0));
-        lines.add(String.format(Locale.ROOT, "  %-12s %-4s %-11s %7.1f %6.1f%% %7.1fms %7.1fms %6d  %s",
-            i.name(), i.spec().version(), i.spec().quirk(), w.ratePerSecond(),
-            total == 0 ? 0 : 100 * w.ratePerSecond() / total, w.p50Millis(), w.p99Millis(), w.errors(),
-            ejection(callers, service, i)));
-      }
-    }
-    lines.add(loadLine());
-    return lines;
-  }
-
-  /** Plain mode: one line per service and one for the load generator. */
-  private List<String> compact() {
-    List<String> lines = new ArrayList<>();
-    long seconds = (System.nanoTime() - startNanos) / 1_000_000_000L;
-    Map<String, Long> retries = telemetry.retries();
-    Map<String, Long> hedges = telemetry.hedges();
-    Map<String, Traffic.Window> windows = traffic.windows().stream()
-        .collect(Collectors.toMap(Traffic.Window::instance, w -> w));
-    for (String service : SERVICES) {
-      List<Cluster.Caller> callers = cluster.callersOf(service);
-      StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "  [t=%3ds] %-7s policy %s breaker %s retries %d hedges %d |",
-          seconds, service, revisions(callers, service), breakers(callers, service),
-          retries.getOrDefault(service, 0L), hedges.getOrDefault(service, 0L)));
+      List<ViewState.Instance> instances = new ArrayList<>();
       for (ShopInstance i : cluster.instances()) {
         if (i.spec().service().equals(service)) {
-          Traffic.Window w = windows.get(i.name());
-          String e = ejection(callers, service, i);
-          b.append(String.format(Locale.ROOT, " %s %.0f/s p50 %.1fms p99 %.1fms%s;", i.name(),
-              w == null ? 0 : w.ratePerSecond(), w == null ? 0 : w.p50Millis(), w == null ? 0 : w.p99Millis(),
-              e.equals("-") ? "" : " ejected " + e));
+          Traffic.Window w = windows.getOrDefault(i.name(), new Traffic.Window(service, i.name(), 0, 0, 0, 0));
+          instances.add(new ViewState.Instance(i.name(), i.spec().version(), i.spec().quirk(), w.ratePerSecond(),
+              total == 0 ? 0 : w.ratePerSecond() / total, w.p50Millis(), w.p99Millis(),
+              w.errors() / (Traffic.WINDOW_NANOS / 1e9), ejection(callers, service, i)));
         }
       }
-      lines.add(b.toString());
+      services.add(new ViewState.Service(service, revisions(callers, service), breakers(callers, service),
+          rates.perSecond("retries " + service), rates.perSecond("hedges " + service),
+          rates.perSecond("resent " + service), instances));
     }
-    lines.add("  [t=" + seconds + "s] " + loadLine());
-    return lines;
+    String title = String.format(Locale.ROOT, "Mesh4j shop demo  t=%ds  %s", seconds, header.get());
+    String cp = "control plane " + (controlPlane.isRunning() ? "UP" : "DOWN (stopped)") + "  " + controlPlane.uri();
+    return new ViewState(title, cp, services, loadState(now));
   }
 
-  /**
-   * Attempts the instances of {@code service} served that were not first attempts: retries and hedges
-   * that reached a server, whichever transport (HTTP {@code mesh-attempt}, gRPC
-   * {@code grpc-previous-rpc-attempts}) and whichever layer (the mesh's, or gRPC's own) sent them.
-   */
-  private long resent(String service) {
-    return traffic.counts().values().stream().filter(c -> c.service().equals(service))
-        .mapToLong(c -> c.requests() - c.firstAttempts()).sum();
-  }
-
-  private String loadLine() {
+  private ViewState.Load loadState(long now) {
     Map<String, Traffic.Counts> counts = load.results().counts();
     long calls = counts.values().stream().mapToLong(Traffic.Counts::requests).sum();
     long failed = counts.values().stream().mapToLong(Traffic.Counts::errors).sum();
-    double rate = 0;
+    rates.sample("load calls", calls, now);
+    rates.sample("load failed", failed, now);
+    rates.sample("load skipped", load.skipped(), now);
     double p99 = 0;
     for (Traffic.Window w : load.results().windows()) {
-      rate += w.ratePerSecond();
       p99 = Math.max(p99, w.p99Millis());
     }
-    return String.format(Locale.ROOT, "load -> order: %.1f calls/s (target %d), %d calls, %d failed, %d skipped, "
-        + "%d in flight, p99 %.1fms%s", rate, load.ratePerSecond(), calls, failed, load.skipped(), load.inFlight(), p99,
-        load.lastFailure() == null ? "" : "  last failure: " + abbreviate(load.lastFailure()));
+    return new ViewState.Load(rates.perSecond("load calls"), load.ratePerSecond(), rates.perSecond("load failed"),
+        rates.perSecond("load skipped"), load.inFlight(), p99, calls, failed, load.lastFailure());
   }
 
   /** "r12" when every caller runs the same revision, "r11,r12" while a new one spreads, "-" when none. */
@@ -190,12 +179,12 @@ final class LiveView implements AutoCloseable {
     TreeSet<String> states = new TreeSet<>();
     for (Cluster.Caller c : callers) {
       Optional<?> s = c.mesh().breakers().state(service);
-      s.ifPresent(v -> states.add(v.toString()));
+      s.ifPresent(v -> states.add(v.toString().toLowerCase(Locale.ROOT)));
     }
     return states.isEmpty() ? "-" : String.join(",", states);
   }
 
-  /** "2/2 (x1)": ejected by 2 of its 2 callers, ejected once in all; "gone" once crashed and not listed. */
+  /** "1/2 x1": ejected by 1 of its 2 callers, ejected once in all; "removed" once crashed and not listed. */
   private static String ejection(List<Cluster.Caller> callers, String service, ShopInstance instance) {
     int ejectedBy = 0;
     int listedBy = 0;
@@ -216,13 +205,8 @@ final class LiveView implements AutoCloseable {
     if (listedBy == 0 && instance.isCrashed()) {
       return "removed";
     }
-    String crashed = instance.isCrashed() ? " [killed]" : "";
-    return (ejectedBy == 0 ? "-" : ejectedBy + "/" + listedBy) + (times > 0 ? " (x" + times + ")" : "") + crashed;
-  }
-
-  private static String abbreviate(String s) {
-    s = s.replace('\n', ' ');
-    return s.length() > 100 ? s.substring(0, 100) + "…" : s;
+    String crashed = instance.isCrashed() ? " killed" : "";
+    return (ejectedBy == 0 ? "-" : ejectedBy + "/" + listedBy) + (times > 0 ? " x" + times : "") + crashed;
   }
 
   @Override
@@ -235,6 +219,11 @@ final class LiveView implements AutoCloseable {
     }
     if (ansi) {
       refresh(); // the last frame stays on screen
+      out.println();
+      if (!legendShown) {
+        out.println();
+        Frame.legend(size.get().columns()).forEach(out::println);
+      }
     }
   }
 }

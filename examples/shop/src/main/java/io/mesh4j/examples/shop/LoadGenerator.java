@@ -23,7 +23,8 @@ import okhttp3.OkHttpClient;
 /**
  * Drives the shop: calls the order service at a fixed rate — 70% quotes ({@code GET /orders/quote}),
  * 30% orders ({@code POST /orders} with an idempotency key) — with at most {@code maxInFlight} calls
- * outstanding (a tick that finds them all busy is counted as skipped, not queued). It is a mesh client
+ * outstanding (a tick that finds them all busy sends nothing and is counted as skipped: the generator
+ * never queues, so a slow shop shows as skipped ticks rather than as a backlog). It is a mesh client
  * like the services: it finds order through the control plane and its calls are balanced and retried.
  * Every call's end-to-end outcome is recorded in {@link #results()} as service {@code load}.
  */
@@ -45,13 +46,13 @@ final class LoadGenerator implements AutoCloseable {
   private final AtomicReference<String> lastFailure = new AtomicReference<>();
   private final int ratePerSecond;
 
-  private LoadGenerator(EmbeddedControlPlane cp, DemoTelemetry telemetry, int ratePerSecond, int maxInFlight,
-      long seed, Path dataDir) {
+  private LoadGenerator(EmbeddedControlPlane cp, DemoTelemetry telemetry, MeshEvents events, int ratePerSecond,
+      int maxInFlight, long seed, Path dataDir) {
     this.ratePerSecond = ratePerSecond;
     this.controlPlane = ControlPlaneClient.builder(cp.uri()).token(cp.clientToken())
         .cacheFile(dataDir.resolve("load-mesh-cache.json")).build();
     this.mesh = Mesh.builder().discovery(controlPlane.discovery()).policies(controlPlane.policies())
-        .openTelemetry(telemetry.openTelemetry()).build();
+        .openTelemetry(telemetry.openTelemetry()).eventLog(events.of("load")).build();
     Dispatcher dispatcher = new Dispatcher();
     dispatcher.setMaxRequests(maxInFlight * 2);
     dispatcher.setMaxRequestsPerHost(maxInFlight * 2); // the host is the service: 5 (the default) is too few
@@ -68,9 +69,9 @@ final class LoadGenerator implements AutoCloseable {
   }
 
   /** A load generator connected to the control plane; it sends nothing until {@link #start()}. */
-  static LoadGenerator create(EmbeddedControlPlane cp, DemoTelemetry telemetry, int ratePerSecond, int maxInFlight,
-      long seed, Path dataDir) {
-    return new LoadGenerator(cp, telemetry, ratePerSecond, maxInFlight, seed, dataDir);
+  static LoadGenerator create(EmbeddedControlPlane cp, DemoTelemetry telemetry, MeshEvents events, int ratePerSecond,
+      int maxInFlight, long seed, Path dataDir) {
+    return new LoadGenerator(cp, telemetry, events, ratePerSecond, maxInFlight, seed, dataDir);
   }
 
   void start() {

@@ -1,57 +1,49 @@
 package io.mesh4j.examples.shop;
 
-import io.mesh4j.Mesh;
+import java.io.PrintStream;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 /**
- * The mesh's event log — ejections, readmissions, breaker transitions — shown in the live view. A
- * {@code Mesh} writes these lines to the {@code java.util.logging} logger {@code io.mesh4j.Mesh} at INFO
- * unless given its own {@code eventLog}; the starter builds the meshes here, so this handler listens on
- * that logger (for every mesh in the JVM) and hands each line on, with addresses turned into instance
- * names. They do not reach the console as well: the view shows them.
+ * The meshes' event logs — ejections, readmissions, breaker transitions — shown in the live view, each
+ * line naming the mesh that wrote it: {@code order-1's mesh: service 'product': ejected product-1 (…)}.
+ * Every mesh of the demo gets {@link #of(String)} as its event log ({@code Mesh.Builder.eventLog}; the
+ * instances through a {@code MeshBuilderCustomizer} bean), so two callers ejecting the same instance
+ * make two lines, each saying whose decision it was. Until the view {@link #attach attaches}, lines go to
+ * the console; after it {@link #detach detaches}, nowhere.
  */
-final class MeshEvents extends Handler implements AutoCloseable {
-  private static final Logger LOGGER = Logger.getLogger(Mesh.class.getName());
+final class MeshEvents {
+  private final PrintStream console;
+  private volatile Consumer<String> sink;
+  private volatile UnaryOperator<String> names = UnaryOperator.identity();
 
-  private final Consumer<String> sink;
-  private final UnaryOperator<String> names;
-  private final boolean parentHandlers;
-  private final Level level;
+  MeshEvents(PrintStream console) {
+    this.console = console;
+  }
 
-  private MeshEvents(Consumer<String> sink, UnaryOperator<String> names) {
-    this.sink = sink;
+  /** The event log of the mesh of {@code caller} (an instance's name, or {@code load}). */
+  Consumer<String> of(String caller) {
+    return line -> publish(caller, line);
+  }
+
+  /** From now on, lines go to {@code sink}, with addresses turned into names by {@code names}. */
+  void attach(Consumer<String> sink, UnaryOperator<String> names) {
     this.names = names;
-    this.parentHandlers = LOGGER.getUseParentHandlers();
-    this.level = LOGGER.getLevel();
+    this.sink = sink;
   }
 
-  static MeshEvents install(Consumer<String> sink, UnaryOperator<String> names) {
-    MeshEvents events = new MeshEvents(sink, names);
-    LOGGER.setLevel(Level.INFO);
-    LOGGER.setUseParentHandlers(false);
-    LOGGER.addHandler(events);
-    return events;
+  /** Drops lines from now on: the view has closed, and the shop's shutdown is not news. */
+  void detach() {
+    this.sink = line -> { };
   }
 
-  @Override
-  public void publish(LogRecord record) {
-    if (record.getLevel().intValue() >= Level.INFO.intValue() && record.getMessage() != null) {
-      sink.accept(names.apply(record.getMessage()));
+  private void publish(String caller, String line) {
+    String text = "    " + caller + "'s mesh: " + names.apply(line);
+    Consumer<String> s = sink;
+    if (s != null) {
+      s.accept(text);
+    } else {
+      console.println(text);
     }
-  }
-
-  @Override
-  public void flush() {}
-
-  @Override
-  public void close() {
-    LOGGER.removeHandler(this);
-    LOGGER.setUseParentHandlers(parentHandlers);
-    LOGGER.setLevel(level);
   }
 }

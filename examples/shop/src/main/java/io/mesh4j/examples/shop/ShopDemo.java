@@ -5,6 +5,7 @@ import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -59,7 +60,7 @@ public final class ShopDemo {
     static Options parse(String[] args) {
       Mode mode = Mode.FULL;
       boolean forever = false;
-      boolean ansi = System.console() != null && !"dumb".equals(System.getenv("TERM"));
+      boolean ansi = TerminalSize.isTerminal(System.getenv());
       int rate = 50;
       Transport payment = Transport.GRPC;
       for (String a : args) {
@@ -159,23 +160,33 @@ public final class ShopDemo {
     return new Walkthrough(options, out).run(stop);
   }
 
-  /** The summary as a text table. */
+  /** Width of the summary table: it fits any terminal. */
+  static final int SUMMARY_WIDTH = 80;
+
+  /**
+   * The summary as a text table {@value #SUMMARY_WIDTH} characters wide: step, result, then what was
+   * expected and what was measured, wrapped in the last column.
+   */
   static String summaryTable(List<StepResult> steps) {
     int w1 = "STEP".length();
-    int w2 = "EXPECTED".length();
-    int w3 = "MEASURED".length();
     for (StepResult s : steps) {
       w1 = Math.max(w1, s.step().length());
-      w2 = Math.max(w2, s.expected().length());
-      w3 = Math.max(w3, s.measured().length());
     }
-    String row = "| %-" + w1 + "s | %-" + w2 + "s | %-" + w3 + "s | %-6s |%n";
-    String rule = "+" + "-".repeat(w1 + 2) + "+" + "-".repeat(w2 + 2) + "+" + "-".repeat(w3 + 2) + "+--------+\n";
+    w1 = Math.min(w1, 24);
+    int w3 = SUMMARY_WIDTH - w1 - "| ".length() - " | ".length() - "RESULT".length() - " | ".length() - " |".length();
+    String row = "| %-" + w1 + "s | %-6s | %-" + w3 + "s |%n";
+    String rule = "+" + "-".repeat(w1 + 2) + "+--------+" + "-".repeat(w3 + 2) + "+\n";
     StringBuilder b = new StringBuilder(rule);
-    b.append(String.format(Locale.ROOT, row, "STEP", "EXPECTED", "MEASURED", "RESULT")).append(rule);
+    b.append(String.format(Locale.ROOT, row, "STEP", "RESULT", "EXPECTED / MEASURED")).append(rule);
     for (StepResult s : steps) {
-      b.append(String.format(Locale.ROOT, row, s.step(), s.expected(), s.measured(), s.passed() ? "PASS" : "FAIL"));
+      List<String> text = new ArrayList<>(Text.wrap("expected: " + s.expected(), w3, "  "));
+      text.addAll(Text.wrap("measured: " + s.measured(), w3, "  "));
+      for (int i = 0; i < text.size(); i++) {
+        b.append(String.format(Locale.ROOT, row, i == 0 ? Text.cut(s.step(), w1) : "",
+            i == 0 ? (s.passed() ? "PASS" : "FAIL") : "", text.get(i)));
+      }
+      b.append(rule);
     }
-    return b.append(rule).toString().stripTrailing();
+    return b.toString().stripTrailing();
   }
 }

@@ -4,6 +4,7 @@ import io.mesh4j.Mesh;
 import io.mesh4j.controlplane.client.ControlPlaneClient;
 import io.mesh4j.examples.shop.common.InstanceSpec;
 import io.mesh4j.examples.shop.common.Traffic;
+import io.mesh4j.spring.boot.MeshBuilderCustomizer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -39,7 +40,8 @@ final class ShopInstance implements AutoCloseable {
    *     instance registers (payment's gRPC port) instead of its HTTP port
    */
   static ShopInstance start(InstanceSpec spec, Class<?> application, Map<String, Object> extra,
-      EmbeddedControlPlane controlPlane, Traffic traffic, DemoTelemetry telemetry, Path dataDir) throws IOException {
+      EmbeddedControlPlane controlPlane, Traffic traffic, DemoTelemetry telemetry, MeshEvents events, Path dataDir)
+      throws IOException {
     int port = freePort();
     Map<String, Object> p = new LinkedHashMap<>();
     p.put("spring.application.name", spec.name());
@@ -68,10 +70,14 @@ final class ShopInstance implements AutoCloseable {
         .properties(p)
         .initializers(ctx -> {
           // Demo plumbing, not mesh configuration: who this instance is, where it records what it served,
-          // and the OpenTelemetry the mesh reports to (the starter uses the application's bean).
+          // the OpenTelemetry the mesh reports to (the starter uses the application's bean) and where its
+          // events go.
           ctx.getBeanFactory().registerSingleton("instanceSpec", spec);
           ctx.getBeanFactory().registerSingleton("traffic", traffic);
           ctx.getBeanFactory().registerSingleton("openTelemetry", telemetry.openTelemetry());
+          // The mesh's event log goes to the live view, naming this instance as the caller.
+          ctx.getBeanFactory().registerSingleton("meshEvents",
+              (MeshBuilderCustomizer) builder -> builder.eventLog(events.of(spec.name())));
         })
         .run();
     return new ShopInstance(spec, registered, context);

@@ -84,8 +84,10 @@ class ShopDemoTest {
     String table = ShopDemo.summaryTable(List.of(
         new ShopDemo.StepResult("1 steering", "share < 20%", "3.1%", true, Map.of()),
         new ShopDemo.StepResult("4 kill", "0 failed", "2 failed", false, Map.of())));
-    assertThat(table.lines()).hasSize(6); // rule, header, rule, two rows, rule
-    assertThat(table).contains("| 1 steering | share < 20% | 3.1%     | PASS   |")
-        .contains("| 4 kill     | 0 failed    | 2 failed | FAIL   |");
+    assertThat(table.lines()).hasSize(9); // rule, header, rule, then per step: expected, measured, rule
+    assertThat(table.lines().toList().get(3)).startsWith("| 1 steering | PASS   | expected: share < 20% ");
+    assertThat(table.lines().toList().get(4)).startsWith("|            |        | measured: 3.1% ");
+    assertThat(table.lines().toList().get(6)).startsWith("| 4 kill     | FAIL   | expected: 0 failed ");
+    assertThat(table.lines()).allSatisfy(l -> assertThat(l).hasSize(ShopDemo.SUMMARY_WIDTH));
   }
 }

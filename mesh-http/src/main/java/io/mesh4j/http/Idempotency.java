@@ -5,11 +5,11 @@ package io.mesh4j.http;
  * idempotent (POST, PATCH):
  *
  * <pre>{@code
- * new Request.Builder().url("http://payments/v1/charges").post(body).tag(Idempotent.class, Idempotent.YES)
+ * new Request.Builder().url("http://payments/v1/charges").post(body).tag(Idempotency.class, Idempotency.YES)
  * }</pre>
  *
  * A request carrying an {@code Idempotency-Key} header is treated the same way.
  */
-public enum Idempotent {
+public enum Idempotency {
   YES
 }
