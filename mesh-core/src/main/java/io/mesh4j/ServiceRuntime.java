@@ -25,6 +25,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
@@ -64,6 +65,9 @@ public final class ServiceRuntime {
   private final RecentLatencies latencies;
   /** Told after the endpoint set or the policy changed; copy-on-write because changes are rare. */
   private final List<Runnable> changeListeners = new CopyOnWriteArrayList<>();
+  /** Retries and hedges sent since the last control-plane report (LongAdder: no contention on the call path). */
+  private final LongAdder retriesSent = new LongAdder();
+  private final LongAdder hedgesSent = new LongAdder();
 
   /**
    * What the retry layer needs, built from one {@link RetryPolicy}.
@@ -292,6 +296,26 @@ public final class ServiceRuntime {
     return matching;
   }
 
+  /** Counts a retry sent for a call to this service (read by the control-plane report). */
+  public void countRetry() {
+    retriesSent.increment();
+  }
+
+  /** Counts a hedge (backup attempt) sent for a call to this service (read by the control-plane report). */
+  public void countHedge() {
+    hedgesSent.increment();
+  }
+
+  /** Retries counted by {@link #countRetry} since the last call, which resets the count. */
+  public long drainRetries() {
+    return retriesSent.sumThenReset();
+  }
+
+  /** Hedges counted by {@link #countHedge} since the last call, which resets the count. */
+  public long drainHedges() {
+    return hedgesSent.sumThenReset();
+  }
+
   /** Call when an attempt is sent to {@code e}; returns the start time to pass to {@link #onFinish}. */
   public long onStart(EndpointStats e) {
     e.onStart();
@@ -305,6 +329,7 @@ public final class ServiceRuntime {
     if (outcome != Outcome.CANCELLED) {
       e.observe(now - startNanos, now, s.policy.balancer().decay().toNanos());
     }
+    e.traffic().record(outcome, now - startNanos);
     if (outcome == Outcome.SUCCESS && latencies.wanted()) {
       // Only services whose calls hedge at a percentile (policy, route or method) pay for the sample.
       latencies.record(now - startNanos);

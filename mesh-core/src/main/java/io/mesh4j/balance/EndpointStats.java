@@ -1,6 +1,7 @@
 package io.mesh4j.balance;
 
 import io.mesh4j.discovery.Endpoint;
+import io.mesh4j.internal.report.TrafficCounters;
 import io.mesh4j.policy.OutlierPolicy;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -31,6 +32,8 @@ public final class EndpointStats {
   private final AtomicInteger consecutiveFailures = new AtomicInteger();
   private final LongAdder requests;
   private final LongAdder failures;
+  /** Attempts and latencies since the last report to the control plane. */
+  private final TrafficCounters traffic;
 
   private volatile double costNanos;
   private volatile long stampNanos;
@@ -50,6 +53,7 @@ public final class EndpointStats {
     this.pending = new AtomicInteger();
     this.requests = new LongAdder();
     this.failures = new LongAdder();
+    this.traffic = new TrafficCounters();
     this.costNanos = seedRttNanos;
     this.stampNanos = nowNanos;
   }
@@ -64,6 +68,7 @@ public final class EndpointStats {
     this.pending = from.pending;
     this.requests = from.requests;
     this.failures = from.failures;
+    this.traffic = from.traffic;
     synchronized (from) {
       this.costNanos = from.costNanos;
       this.stampNanos = from.stampNanos;
@@ -92,6 +97,14 @@ public final class EndpointStats {
   /** Sets the adapter's per-endpoint data; see {@link #attachment()}. */
   public void attach(Object value) {
     attachment = value;
+  }
+
+  /**
+   * Attempts by outcome and their latencies since the last report to the control plane (shared with
+   * the copies made when the endpoint's description changes).
+   */
+  public TrafficCounters traffic() {
+    return traffic;
   }
 
   /** Requests sent and not yet answered. */

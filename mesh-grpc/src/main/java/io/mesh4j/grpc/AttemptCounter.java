@@ -3,6 +3,7 @@ package io.mesh4j.grpc;
 import io.grpc.ClientStreamTracer;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import io.mesh4j.ServiceRuntime;
 import io.mesh4j.telemetry.MeshTelemetry;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
@@ -35,15 +36,17 @@ import java.util.concurrent.atomic.AtomicReference;
 final class AttemptCounter extends ClientStreamTracer.Factory {
   private final MeshTelemetry telemetry;
   private final String service;
+  private final ServiceRuntime runtime;
   /** The call's span, or null without tracing. */
   private final Span span;
   private final Attributes serviceAttributes;
   /** The status of an attempt that failed since the last attempt started; null when none did. */
   private final AtomicReference<Status.Code> failedSince = new AtomicReference<>();
 
-  AttemptCounter(MeshTelemetry telemetry, String service, Span span) {
+  AttemptCounter(MeshTelemetry telemetry, ServiceRuntime runtime, Span span) {
     this.telemetry = telemetry;
-    this.service = service;
+    this.runtime = runtime;
+    this.service = runtime.name();
     this.span = span;
     this.serviceAttributes = Attributes.of(MeshTelemetry.SERVICE, service);
   }
@@ -64,6 +67,7 @@ final class AttemptCounter extends ClientStreamTracer.Factory {
 
   private void retried(Status.Code failed, int attempt) {
     String reason = "status " + failed.name();
+    runtime.countRetry();
     if (telemetry.metricsEnabled()) {
       telemetry.retries().add(1, Attributes.of(MeshTelemetry.SERVICE, service, MeshTelemetry.RETRY_REASON, reason));
     }
@@ -74,6 +78,7 @@ final class AttemptCounter extends ClientStreamTracer.Factory {
   }
 
   private void hedged(int attempt) {
+    runtime.countHedge();
     if (telemetry.metricsEnabled()) {
       telemetry.hedges().add(1, serviceAttributes);
     }

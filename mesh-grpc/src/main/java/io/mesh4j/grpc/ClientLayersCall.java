@@ -228,10 +228,8 @@ final class ClientLayersCall<Q, R> extends ClientCall<Q, R> implements Consumer<
         : runtime.route("POST", "/" + method.getFullMethodName(), name -> MeshPicker.header(headers, name));
     opts = opts.withOption(MeshCallOptions.CALL_PICKS, new CallPicks(route));
     // gRPC's retries and hedges happen below this call: count them per attempt, as HTTP counts its own.
-    Span callSpan = span;
-    if (telemetry.metricsEnabled() || (callSpan != null && callSpan.isRecording())) {
-      opts = opts.withStreamTracerFactory(new AttemptCounter(telemetry, owner.service, callSpan));
-    }
+    // Always: the control-plane report counts them too (one small object per call; gRPC allocates far more).
+    opts = opts.withStreamTracerFactory(new AttemptCounter(telemetry, runtime, span));
 
     // Trace context (and the mesh deadline, when the context has one) for the server.
     telemetry.propagator().inject(ctx, headers, METADATA_SETTER);

@@ -43,7 +43,10 @@ final class ApiHandler extends Handler.Abstract {
     POLICY_ROLLBACK("POST"),
     INSTANCES("GET", "POST"),
     INSTANCE("GET", "DELETE"),
-    INSTANCE_HEARTBEAT("PUT");
+    INSTANCE_HEARTBEAT("PUT"),
+    REPORTS("POST"),
+    TOPOLOGY("GET"),
+    CLIENTS("GET");
 
     final java.util.List<String> methods;
 
@@ -62,13 +65,14 @@ final class ApiHandler extends Handler.Abstract {
 
     boolean hasBody(String method) {
       return (this == POLICY && method.equals("PUT")) || (this == INSTANCES && method.equals("POST"))
-          || (this == WATCH && method.equals("POST"));
+          || (this == WATCH && method.equals("POST")) || this == REPORTS;
     }
 
     /** Whether the endpoint only reads memory (so it may run on the selector thread) or may block. */
     boolean blocks(String method) {
       return switch (this) {
-        case HEALTH, WATCH, SERVICES, INSTANCE_HEARTBEAT -> false;
+        case HEALTH, WATCH, SERVICES, INSTANCE_HEARTBEAT, REPORTS, CLIENTS -> false;
+        case TOPOLOGY -> true; // merges up to 60 slots of edges: not on the selector thread
         case POLICY, INSTANCES, INSTANCE -> !method.equals("GET");
         case POLICY_HISTORY, POLICY_ROLLBACK -> true;
       };
@@ -85,9 +89,10 @@ final class ApiHandler extends Handler.Abstract {
   private final InstanceEndpoints instances;
   private final WatchEndpoint watches;
   private final ServiceEndpoints services;
+  private final ReportEndpoints reports;
 
   ApiHandler(Store store, TokenAuthenticator auth, Executor executor, int maxBodyBytes, PolicyEndpoints policies,
-      InstanceEndpoints instances, WatchEndpoint watches, ServiceEndpoints services) {
+      InstanceEndpoints instances, WatchEndpoint watches, ServiceEndpoints services, ReportEndpoints reports) {
     // Non-blocking: Jetty may call handle() on the selector thread, which saves a hand-off per watch
     // request (10,000 of them after every change). Everything that may block (store writes and history
     // reads, which wait on SQLite and its fsync) is moved to the pool below.
@@ -100,6 +105,7 @@ final class ApiHandler extends Handler.Abstract {
     this.instances = instances;
     this.watches = watches;
     this.services = services;
+    this.reports = reports;
   }
 
   @Override
@@ -155,6 +161,12 @@ final class ApiHandler extends Handler.Abstract {
           return new Match(Route.WATCH, null, null);
         case "services":
           return new Match(Route.SERVICES, null, null);
+        case "reports":
+          return new Match(Route.REPORTS, null, null);
+        case "topology":
+          return new Match(Route.TOPOLOGY, null, null);
+        case "clients":
+          return new Match(Route.CLIENTS, null, null);
         default:
           throw notFound(path);
       }
@@ -189,7 +201,8 @@ final class ApiHandler extends Handler.Abstract {
 
   private static Problem notFound(String path) {
     return Problem.notFound("no resource at " + Params.quote(path) + " (see /v1/health, /v1/watch,"
-        + " /v1/services, /v1/services/{name}/policy, /v1/services/{name}/instances)");
+        + " /v1/services, /v1/services/{name}/policy, /v1/services/{name}/instances, /v1/reports, /v1/topology,"
+        + " /v1/clients)");
   }
 
   private void authorize(Request request, Role role) {
@@ -285,6 +298,9 @@ final class ApiHandler extends Handler.Abstract {
         }
       }
       case INSTANCE_HEARTBEAT -> instances.heartbeat(ex);
+      case REPORTS -> reports.ingest(ex);
+      case TOPOLOGY -> reports.topology(ex);
+      case CLIENTS -> reports.clients(ex);
     }
   }
 

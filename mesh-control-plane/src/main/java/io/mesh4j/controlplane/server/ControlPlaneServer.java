@@ -1,6 +1,7 @@
 package io.mesh4j.controlplane.server;
 
 import io.mesh4j.controlplane.registry.Registry;
+import io.mesh4j.controlplane.report.ReportBook;
 import io.mesh4j.controlplane.store.SqliteStore;
 import io.mesh4j.controlplane.store.Store;
 import io.mesh4j.controlplane.watch.WatchHub;
@@ -45,6 +46,7 @@ public final class ControlPlaneServer implements AutoCloseable {
   private final Store store;
   private final WatchHub hub;
   private final Registry registry;
+  private final ReportBook reports;
   private final WatchTimeouts timeouts;
   /** One thread for the timer wheel's tick and the registry's expiry sweep. */
   private final ScheduledExecutorService timers;
@@ -63,6 +65,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     hub = new WatchHub(pool);
     store.addListener(hub::publish);
     registry = new Registry(store, Ticker.system());
+    reports = new ReportBook(Ticker.system(), config.staleGrace(), service -> store.service(service).policyRevision());
     timeouts = new WatchTimeouts(pool, System::nanoTime);
     timers = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "cp-timers");
@@ -98,7 +101,8 @@ public final class ControlPlaneServer implements AutoCloseable {
 
     WatchEndpoint watch = new WatchEndpoint(store, hub, timeouts, config.defaultWait(), config.maxWait());
     ApiHandler api = new ApiHandler(store, config.auth(), pool, config.maxBodyBytes(), new PolicyEndpoints(store),
-        new InstanceEndpoints(store, registry), watch, new ServiceEndpoints(store, hub, () -> stopping));
+        new InstanceEndpoints(store, registry), watch, new ServiceEndpoints(store, hub, () -> stopping),
+        new ReportEndpoints(reports));
     GracefulHandler graceful = new GracefulHandler(api);
     // During a stop, keep-alive connections with nothing in flight are closed after this long (Jetty's
     // default of 1 s would make every stop take a second).
@@ -152,6 +156,11 @@ public final class ControlPlaneServer implements AutoCloseable {
 
   public Registry registry() {
     return registry;
+  }
+
+  /** What the clients report: topology and fleet. */
+  public ReportBook reports() {
+    return reports;
   }
 
   public WatchHub hub() {

@@ -20,10 +20,12 @@ import java.util.Objects;
  * @param maxBodyBytes      the largest request body accepted
  * @param maxThreads        the HTTP thread pool's size; does not need to grow with watchers
  * @param shutdownTimeout   how long a graceful stop waits for requests in flight
+ * @param staleGrace        how long a reporting client may run a policy behind the current one before
+ *                          {@code /v1/clients} marks it stale
  */
 public record ServerConfig(String host, int port, Path dataDir, TokenAuthenticator auth, Path keystore,
     String keystorePassword, Duration defaultWait, Duration maxWait, Duration sweepInterval, int maxBodyBytes,
-    int maxThreads, Duration shutdownTimeout) {
+    int maxThreads, Duration shutdownTimeout, Duration staleGrace) {
 
   public static final int DEFAULT_PORT = 8500;
   public static final int DEFAULT_MAX_BODY_BYTES = 256 * 1024;
@@ -40,6 +42,9 @@ public record ServerConfig(String host, int port, Path dataDir, TokenAuthenticat
     }
     if (maxWait.compareTo(Duration.ofMinutes(6)) > 0) {
       throw new IllegalArgumentException("maxWait: " + maxWait + " (expected: at most 6 minutes)");
+    }
+    if (staleGrace == null || staleGrace.isNegative()) {
+      throw new IllegalArgumentException("staleGrace: " + staleGrace + " (expected: a duration >= 0)");
     }
     if (maxThreads < 4) {
       throw new IllegalArgumentException("maxThreads: " + maxThreads + " (expected: >= 4)");
@@ -71,6 +76,7 @@ public record ServerConfig(String host, int port, Path dataDir, TokenAuthenticat
     private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
     private int maxThreads = 16;
     private Duration shutdownTimeout = Duration.ofSeconds(10);
+    private Duration staleGrace = Duration.ofSeconds(30);
 
     private Builder(Path dataDir) {
       this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
@@ -127,9 +133,15 @@ public record ServerConfig(String host, int port, Path dataDir, TokenAuthenticat
       return this;
     }
 
+    /** How long a reporting client may run a policy behind the current one before it is stale (default 30 s). */
+    public Builder staleGrace(Duration value) {
+      staleGrace = value;
+      return this;
+    }
+
     public ServerConfig build() {
       return new ServerConfig(host, port, dataDir, auth, keystore, keystorePassword, defaultWait, maxWait,
-          sweepInterval, maxBodyBytes, maxThreads, shutdownTimeout);
+          sweepInterval, maxBodyBytes, maxThreads, shutdownTimeout, staleGrace);
     }
   }
 }

@@ -3,6 +3,7 @@ package io.mesh4j.controlplane.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mesh4j.Mesh;
 import io.mesh4j.discovery.DiscoverySource;
 import io.mesh4j.discovery.Endpoint;
 import io.mesh4j.discovery.EndpointSet;
@@ -94,6 +95,11 @@ public final class ControlPlaneClient implements AutoCloseable {
   private final Object signal = new Object();
   private final Thread loop;
   private final Registrar registrar;
+  private final Duration reportInterval;
+  private final String serviceName;
+  /** Used in reports when this instance is not registered (or not yet). */
+  private final String localInstanceId = java.util.UUID.randomUUID().toString();
+  private Reporter reporter;
 
   private volatile boolean closed;
   /**
@@ -117,6 +123,9 @@ public final class ControlPlaneClient implements AutoCloseable {
     this.token = b.token;
     this.wait = b.wait;
     this.registration = b.registration;
+    this.reportInterval = b.reportInterval;
+    this.serviceName = b.serviceName != null ? b.serviceName
+        : b.registration != null ? b.registration.service() : "unknown";
     this.http = b.http != null ? b.http : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     this.cache = b.cacheFile == null ? null : new StateCache(b.cacheFile);
     loadCache();
@@ -130,6 +139,48 @@ public final class ControlPlaneClient implements AutoCloseable {
   /** A builder for a client of the control plane at {@code base} (e.g. {@code http://127.0.0.1:8500}). */
   public static Builder builder(URI base) {
     return new Builder(base);
+  }
+
+  /**
+   * Starts reporting {@code mesh}'s traffic to the control plane every {@link Builder#reportInterval}
+   * (jittered ±20%, gzip, {@code POST /v1/reports}), until this client is closed: who this instance is,
+   * the policy revision it runs per service, and per destination service and endpoint the attempts by
+   * outcome, a latency histogram, retries, hedges, breaker state and ejections. The control plane
+   * aggregates the reports into {@code /v1/topology} and {@code /v1/clients}. Reporting never blocks or
+   * slows a call; a report that cannot be sent is dropped and counted.
+   *
+   * <p>Does nothing when the report interval is zero.
+   *
+   * @throws IllegalStateException when this client already reports a mesh, or is closed
+   */
+  public synchronized void report(Mesh mesh) {
+    Objects.requireNonNull(mesh, "mesh");
+    if (closed) {
+      throw new IllegalStateException("the control-plane client for " + base + " is closed");
+    }
+    if (reporter != null) {
+      throw new IllegalStateException("the control-plane client for " + base + " already reports a mesh");
+    }
+    if (reportInterval.isZero()) {
+      return;
+    }
+    reporter = new Reporter(base, token, http, mesh, reportInterval, new Reporter.Identity() {
+      @Override
+      public String service() {
+        return serviceName;
+      }
+
+      @Override
+      public String instanceId() {
+        String id = registrar == null ? null : registrar.instanceId();
+        return id != null ? id : localInstanceId;
+      }
+
+      @Override
+      public String address() {
+        return registration == null ? "" : registration.host() + ":" + registration.port();
+      }
+    }, this::status);
   }
 
   /** The connection's state, for health checks. */
@@ -612,6 +663,11 @@ public final class ControlPlaneClient implements AutoCloseable {
       signal.notifyAll();
     }
     loop.interrupt();
+    synchronized (this) {
+      if (reporter != null) {
+        reporter.close();
+      }
+    }
     if (registrar != null) {
       registrar.close();
     }
@@ -625,6 +681,8 @@ public final class ControlPlaneClient implements AutoCloseable {
     private Duration wait = Duration.ofSeconds(30);
     private HttpClient http;
     private Registration registration;
+    private Duration reportInterval = Duration.ofSeconds(10);
+    private String serviceName;
 
     private Builder(URI base) {
       Objects.requireNonNull(base, "base");
@@ -662,6 +720,33 @@ public final class ControlPlaneClient implements AutoCloseable {
     /** Registers this service's instance and keeps it alive until {@link #close()}. */
     public Builder register(Registration value) {
       registration = value;
+      return this;
+    }
+
+    /**
+     * How often {@link ControlPlaneClient#report(Mesh)} sends a report (default 10 s, jittered ±20%);
+     * {@link Duration#ZERO} turns reporting off.
+     */
+    public Builder reportInterval(Duration value) {
+      if (value == null || value.isNegative() || (!value.isZero() && value.compareTo(Duration.ofMillis(100)) < 0)
+          || value.compareTo(Duration.ofMinutes(10)) > 0) {
+        throw new IllegalArgumentException("reportInterval: " + value + " (expected: 0 to turn reporting off, or"
+            + " 100ms..10m)");
+      }
+      reportInterval = value;
+      return this;
+    }
+
+    /**
+     * The name of the service this instance belongs to, as its reports give it (the caller in the
+     * topology). Default: the {@link #register registration}'s service, else {@code unknown}.
+     */
+    public Builder serviceName(String value) {
+      if (value == null || !SERVICE_NAME.matcher(value).matches()) {
+        throw new IllegalArgumentException("serviceName: " + (value == null ? "missing" : "'" + value + "'")
+            + " (expected: a service name, lowercase letters, digits and '-', e.g. checkout)");
+      }
+      serviceName = value;
       return this;
     }
 

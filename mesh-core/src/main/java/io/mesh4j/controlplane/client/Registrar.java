@@ -48,6 +48,11 @@ final class Registrar implements AutoCloseable {
     heartbeats.scheduleWithFixedDelay(this::heartbeat, 0, period, TimeUnit.MILLISECONDS);
   }
 
+  /** The id the control plane gave this instance; null until registered. */
+  String instanceId() {
+    return instanceId;
+  }
+
   private String what() {
     return registration.service() + " instance " + registration.host() + ":" + registration.port();
   }

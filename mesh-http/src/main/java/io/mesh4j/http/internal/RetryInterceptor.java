@@ -243,6 +243,7 @@ public final class RetryInterceptor extends MeshLayer {
 
 
   private void recordHedge(String service, int attempt) {
+    mesh.service(service).countHedge();
     MeshTelemetry telemetry = mesh.telemetry();
     if (telemetry.metricsEnabled()) {
       telemetry.hedges().add(1, Attributes.of(MeshTelemetry.SERVICE, service));
@@ -254,6 +255,7 @@ public final class RetryInterceptor extends MeshLayer {
   }
 
   private void record(String service, String reason, int nextAttempt) {
+    mesh.service(service).countRetry();
     MeshTelemetry telemetry = mesh.telemetry();
     if (telemetry.metricsEnabled()) {
       telemetry.retries().add(1, Attributes.of(MeshTelemetry.SERVICE, service, REASON, reason));

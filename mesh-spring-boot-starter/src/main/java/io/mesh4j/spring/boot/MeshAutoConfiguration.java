@@ -74,6 +74,12 @@ public class MeshAutoConfiguration {
     if (settings.registration != null) {
       b.register(settings.registration);
     }
+    if (cp.getReportInterval() != null) {
+      b.reportInterval(cp.getReportInterval());
+    }
+    if (properties.getServiceName() != null && !properties.getServiceName().isBlank()) {
+      b.serviceName(properties.getServiceName().trim());
+    }
     return b.build();
   }
 
@@ -96,7 +102,11 @@ public class MeshAutoConfiguration {
       b.discovery(settings.staticDiscovery()).policies(settings.staticPolicies());
     }
     customizers.orderedStream().forEach(c -> c.customize(b));
-    return b.build();
+    Mesh mesh = b.build();
+    if (client != null) {
+      client.report(mesh); // traffic reports for the control plane's topology and fleet views
+    }
+    return mesh;
   }
 
   @Bean(name = OK_HTTP_CLIENT)

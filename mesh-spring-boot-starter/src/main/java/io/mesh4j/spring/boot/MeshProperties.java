@@ -99,6 +99,20 @@ public class MeshProperties {
     /** How long one watch (long-poll) request may be held by the control plane. */
     private Duration waitTime = Duration.ofSeconds(30);
 
+    /**
+     * How often this instance reports its traffic to the control plane (for /v1/topology and
+     * /v1/clients), jittered by 20%. 0 turns reporting off.
+     */
+    private Duration reportInterval = Duration.ofSeconds(10);
+
+    public Duration getReportInterval() {
+      return reportInterval;
+    }
+
+    public void setReportInterval(Duration reportInterval) {
+      this.reportInterval = reportInterval;
+    }
+
     public String getUrl() {
       return url;
     }

@@ -77,6 +77,12 @@ final class MeshSettings {
           && (cp.getWaitTime().isNegative() || cp.getWaitTime().compareTo(java.time.Duration.ofMinutes(5)) > 0)) {
         problems.add("mesh.control-plane.wait-time: " + cp.getWaitTime() + " (expected: 0..5m)");
       }
+      java.time.Duration ri = cp.getReportInterval();
+      if (ri != null && (ri.isNegative() || (!ri.isZero() && ri.compareTo(java.time.Duration.ofMillis(100)) < 0)
+          || ri.compareTo(java.time.Duration.ofMinutes(10)) > 0)) {
+        problems.add("mesh.control-plane.report-interval: " + ri + " (expected: 0 to turn reporting off, or"
+            + " 100ms..10m)");
+      }
       if (p.getRegistration().isEnabled()) {
         registration = registration(p, env, problems);
       }
