@@ -136,4 +136,30 @@ class MeshctlIT {
     Run changed = next.orTimeout(20, TimeUnit.SECONDS).join();
     assertThat(changed.out).contains("revision 2  orders: policy set (r2)");
   }
+
+  @Test
+  void topologyAndClientsShowWhatTheClientsReported() {
+    long current = cp.admin.put("/v1/services/orders/policy", "{\"timeouts\": {\"total\": \"2s\"}}").revision();
+    String latency = "[[" + io.mesh4j.internal.report.LatencyHistogram.upperMicros(
+        io.mesh4j.internal.report.LatencyHistogram.bucket(1_000_000)) + ",30]]";
+    assertThat(cp.client.post("/v1/reports", "{\"service\":\"checkout\",\"instance\":\"i-1\","
+        + "\"address\":\"10.0.0.7:8080\",\"version\":\"0.1.0\",\"intervalMs\":10000,"
+        + "\"revisions\":{\"orders\":" + current + "},\"destinations\":[{\"service\":\"orders\",\"retries\":0,"
+        + "\"hedges\":0,\"endpoints\":[{\"address\":\"10.0.0.1:80\",\"success\":27,\"failure\":3,"
+        + "\"latency\":" + latency + "}]}]}").status()).isEqualTo(202);
+
+    Run topology = meshctl(TestControlPlane.CLIENT, "topology", "--window", "10m");
+    assertThat(topology.code).as(topology.err).isZero();
+    assertThat(topology.out).startsWith("FROM").containsPattern("checkout +orders +0\\.05 +90\\.00% +1\\.0ms +1\\.0ms +30")
+        .contains("1 edge over 10m");
+    assertThat(meshctl(TestControlPlane.CLIENT, "topology", "--json").out).contains("\"from\" : \"checkout\"");
+    Run badWindow = meshctl(TestControlPlane.CLIENT, "topology", "--window", "1h");
+    assertThat(badWindow.code).isEqualTo(1);
+    assertThat(badWindow.err).contains("query.window").contains("expected: a duration from 10s to 10m");
+
+    Run clients = meshctl(TestControlPlane.CLIENT, "clients");
+    assertThat(clients.code).as(clients.err).isZero();
+    assertThat(clients.out).startsWith("SERVICE").containsPattern("checkout +i-1 +10\\.0\\.0\\.7:8080 +0\\.1\\.0 +\\d+s ago"
+        + " +no +no +-");
+  }
 }
