@@ -60,6 +60,7 @@ class GrpcDeadlineChainIT {
   private final AtomicInteger cHits = new AtomicInteger();
   private final Map<String, String> cHeaders = new ConcurrentHashMap<>();
   private final AtomicReference<Long> bInheritedMillis = new AtomicReference<>();
+  private final AtomicReference<Deadline> bInherited = new AtomicReference<>();
   private final CompletableFuture<Throwable> bOutcome = new CompletableFuture<>();
   private volatile CountDownLatch holdB = new CountDownLatch(0);
   private final CountDownLatch bEntered = new CountDownLatch(1);
@@ -94,6 +95,7 @@ class GrpcDeadlineChainIT {
     bService = new IcptFixtures.CountingService((req, resp) -> {
       Deadline inherited = Deadline.current();
       bInheritedMillis.set(inherited == null ? -1 : inherited.remaining().toMillis());
+      bInherited.set(inherited);
       bEntered.countDown();
       holdB.await(10, TimeUnit.SECONDS);
       try (Response r = clientB.newCall(new Request.Builder().url("http://c/work").build()).execute()) {
@@ -212,6 +214,10 @@ class GrpcDeadlineChainIT {
     }
     assertThat((System.nanoTime() - started) / 1_000_000).as("A gave up at its budget").isLessThan(5_000);
     assertThat(bEntered.await(5, TimeUnit.SECONDS)).as("the call reached B's handler").isTrue();
+    // B's deadline started when B received the call, a little after A sent it: A may give up a few
+    // milliseconds before B's own deadline passes. Let B go on only once it has.
+    assertThat(bInherited.get()).as("B inherited A's deadline").isNotNull();
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> bInherited.get().isExpired());
     holdB.countDown();
     // B's own call to C found the inherited deadline already passed and sent nothing.
     Throwable bFailure = bOutcome.get(5, TimeUnit.SECONDS);
