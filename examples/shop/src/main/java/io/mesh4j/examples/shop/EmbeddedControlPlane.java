@@ -60,6 +60,21 @@ final class EmbeddedControlPlane implements AutoCloseable {
     return clientToken;
   }
 
+  /**
+   * The edges the control plane has seen in the clients' traffic reports over the last 10 minutes, as
+   * {@code "from->to"} to the attempts counted; empty while it is stopped.
+   */
+  java.util.Map<String, Long> edges() {
+    ControlPlaneServer s = server;
+    java.util.Map<String, Long> edges = new java.util.TreeMap<>();
+    if (s != null) {
+      for (var e : s.reports().topology(Duration.ofMinutes(10)).edges()) {
+        edges.put(e.from() + "->" + e.to(), e.attempts());
+      }
+    }
+    return edges;
+  }
+
   boolean isRunning() {
     return server != null;
   }

@@ -50,9 +50,10 @@ final class LoadGenerator implements AutoCloseable {
       int maxInFlight, long seed, Path dataDir) {
     this.ratePerSecond = ratePerSecond;
     this.controlPlane = ControlPlaneClient.builder(cp.uri()).token(cp.clientToken())
-        .cacheFile(dataDir.resolve("load-mesh-cache.json")).build();
+        .cacheFile(dataDir.resolve("load-mesh-cache.json")).serviceName("load").build();
     this.mesh = Mesh.builder().discovery(controlPlane.discovery()).policies(controlPlane.policies())
         .openTelemetry(telemetry.openTelemetry()).eventLog(events.of("load")).build();
+    controlPlane.report(mesh); // the load generator is a caller in the control plane's topology too
     Dispatcher dispatcher = new Dispatcher();
     dispatcher.setMaxRequests(maxInFlight * 2);
     dispatcher.setMaxRequestsPerHost(maxInFlight * 2); // the host is the service: 5 (the default) is too few

@@ -320,21 +320,30 @@ final class Walkthrough {
   /** Step 5: the control plane goes away; every mesh keeps its last known state and keeps serving. */
   private void controlPlaneDown() throws Exception {
     step("5/5 control plane stopped",
-        "The control plane stops. Watches fail, heartbeats fail; every mesh keeps the policies and endpoints "
-            + "it has. Expect the shop to keep serving with zero failures.");
+        "First, what the control plane sees: every mesh reports its traffic to it (GET /v1/topology, meshctl"
+            + " topology). Then it stops. Watches fail, heartbeats fail; every mesh keeps the policies and"
+            + " endpoints it has. Expect the shop to keep serving with zero failures.");
+    // Every edge of the shop, over HTTP and gRPC, as the meshes' reports (every 10 s) told the control plane.
+    List<String> expected = List.of("load->order", "order->payment", "order->product");
+    await(Duration.ofSeconds(25), () -> controlPlane.edges().keySet().containsAll(expected));
+    Map<String, Long> edges = controlPlane.edges();
+    view.announce("    the control plane's topology (last 10 min): " + edges.entrySet().stream()
+        .map(e -> e.getKey() + " " + e.getValue() + " attempts").collect(java.util.stream.Collectors.joining(", ")));
+    boolean seen = edges.keySet().containsAll(expected);
     controlPlane.stop();
     List<Cluster.Caller> callers = cluster.callers();
     boolean disconnected = await(Duration.ofSeconds(10),
         () -> callers.stream().noneMatch(c -> c.controlPlane().status().connected()));
     Measurement m = measure(options.window());
     boolean allServing = Stream.of("order", "product", "payment").allMatch(s -> m.serviceRequests(s, false) > 0);
-    record("5 control plane down", "all services keep serving; 0 failed calls",
-        String.format(Locale.ROOT, "%s; %d failed of %d calls; order %d, product %d, payment %d requests served",
-            disconnected ? "all " + callers.size() + " meshes disconnected" : "some meshes still connected",
+    record("5 control plane down", "topology shows every edge; all services keep serving; 0 failed calls",
+        String.format(Locale.ROOT, "%s; %s; %d failed of %d calls; order %d, product %d, payment %d requests"
+            + " served", seen ? "topology had all 3 edges" : "topology lacked edges: " + edges.keySet(), disconnected ? "all " + callers.size() + " meshes disconnected" : "some meshes still connected",
             m.loadFailures(), m.loadCalls(), m.serviceRequests("order", false), m.serviceRequests("product", false),
             m.serviceRequests("payment", false)),
-        disconnected && allServing && m.loadFailures() == 0,
-        Map.of("disconnected", disconnected ? 1.0 : 0.0, "failed", (double) m.loadFailures(),
+        disconnected && allServing && m.loadFailures() == 0 && seen,
+        Map.of("edgesSeen", seen ? 1.0 : 0.0, "disconnected", disconnected ? 1.0 : 0.0,
+            "failed", (double) m.loadFailures(),
             "calls", (double) m.loadCalls(), "productServed", (double) m.serviceRequests("product", false),
             "paymentServed", (double) m.serviceRequests("payment", false)));
     controlPlane.restart();

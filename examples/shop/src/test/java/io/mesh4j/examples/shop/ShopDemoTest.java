@@ -53,6 +53,8 @@ class ShopDemoTest {
 
     // The control plane stopped: every mesh noticed, and every service kept serving, without failures.
     ShopDemo.StepResult down = summary.step("5 control plane down");
+    assertThat(down.figure("edgesSeen")).as(table + " the control plane's topology has load->order (HTTP),"
+        + " order->product (HTTP) and order->payment (gRPC)").isEqualTo(1.0);
     assertThat(down.figure("disconnected")).as(table).isEqualTo(1.0);
     assertThat(down.figure("failed")).as(table).isZero();
     assertThat(down.figure("productServed")).as(table).isPositive();
