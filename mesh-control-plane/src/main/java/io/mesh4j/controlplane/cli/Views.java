@@ -11,7 +11,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code meshctl topology} and {@code meshctl clients}: the control plane's views of the mesh, as tables. */
+/**
+ * {@code meshctl topology}, {@code meshctl stat} and {@code meshctl clients}: the control plane's views of
+ * the mesh, as tables.
+ */
 final class Views {
   private Views() {}
 
@@ -38,14 +41,58 @@ final class Views {
       for (JsonNode e : r.body().path("edges")) {
         rows.add(new String[] {e.path("from").asText(), e.path("to").asText(),
             String.format(Locale.ROOT, "%.2f", e.path("requestsPerSecond").asDouble()),
-            e.path("successRate").isNull() ? "-"
-                : String.format(Locale.ROOT, "%.2f%%", 100 * e.path("successRate").asDouble()),
+            percent(e.path("successRate")),
             millis(e.path("p50Ms")), millis(e.path("p99Ms")), e.path("requests").asText(),
             e.path("retries").asText(), e.path("hedges").asText()});
       }
       Meshctl.table(root.out(), rows);
       int n = r.body().path("edges").size();
       root.out().println(n + (n == 1 ? " edge" : " edges") + " over " + r.body().path("window").asText());
+      return 0;
+    }
+  }
+
+  @Command(name = "stat", description = "Print one service's golden metrics over a window: its callers and callees"
+      + " (rate, success, latency) and its endpoints, from the clients' reports.")
+  static final class Stat implements Callable<Integer> {
+    @ParentCommand Meshctl root;
+
+    @picocli.CommandLine.Parameters(paramLabel = "SERVICE") String service;
+
+    @Option(names = "--window", defaultValue = "1m", description = "10s..10m (default ${DEFAULT-VALUE}).")
+    String window;
+
+    @Option(names = "--json", description = "Print the control plane's JSON instead of tables.")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException {
+      ApiClient.Reply r = root.client().get("/v1/stats?service=" + ApiClient.enc(service) + "&window="
+          + ApiClient.enc(window), Duration.ofSeconds(30));
+      JsonNode b = r.body();
+      if (json) {
+        root.out().println(Meshctl.pretty(b));
+        return 0;
+      }
+      List<String[]> rows = new ArrayList<>();
+      rows.add(new String[] {"DIRECTION", "SERVICE", "RPS", "SUCCESS", "P50", "P99", "REQUESTS", "RETRIES"});
+      for (String direction : List.of("callers", "callees")) {
+        for (JsonNode e : b.path(direction)) {
+          rows.add(new String[] {direction.equals("callers") ? "from" : "to", e.path("service").asText(),
+              String.format(Locale.ROOT, "%.2f", e.path("requestsPerSecond").asDouble()), percent(e.path("successRate")),
+              millis(e.path("p50Ms")), millis(e.path("p99Ms")), e.path("requests").asText(), e.path("retries").asText()});
+        }
+      }
+      root.out().println(service + " over " + b.path("window").asText());
+      Meshctl.table(root.out(), rows);
+      List<String[]> endpoints = new ArrayList<>();
+      endpoints.add(new String[] {"ENDPOINT", "ATTEMPTS", "SUCCESS", "EJECTED-BY"});
+      for (JsonNode e : b.path("endpoints")) {
+        endpoints.add(new String[] {e.path("address").asText(), e.path("attempts").asText(),
+            percent(e.path("successRate")), e.path("ejectedBy").asText()});
+      }
+      root.out().println();
+      Meshctl.table(root.out(), endpoints);
       return 0;
     }
   }
@@ -80,6 +127,10 @@ final class Views {
       Meshctl.table(root.out(), rows);
       return 0;
     }
+  }
+
+  private static String percent(JsonNode n) {
+    return n.isNull() || n.isMissingNode() ? "-" : String.format(Locale.ROOT, "%.2f%%", 100 * n.asDouble());
   }
 
   private static String millis(JsonNode n) {

@@ -16,13 +16,17 @@ final class EdgeCounts {
     retries += d.retries();
     hedges += d.hedges();
     for (Report.EndpointTraffic e : d.endpoints()) {
-      success += e.success();
-      failure += e.failure();
-      timeout += e.timeout();
-      cancelled += e.cancelled();
-      for (int i = 0; i < latency.length; i++) {
-        latency[i] += e.latency()[i];
-      }
+      add(e);
+    }
+  }
+
+  void add(Report.EndpointTraffic e) {
+    success += e.success();
+    failure += e.failure();
+    timeout += e.timeout();
+    cancelled += e.cancelled();
+    for (int i = 0; i < latency.length; i++) {
+      latency[i] += e.latency()[i];
     }
   }
 

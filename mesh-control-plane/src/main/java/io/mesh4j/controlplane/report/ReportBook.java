@@ -37,10 +37,15 @@ public final class ReportBook {
   private final Duration staleGrace;
   private final ToLongFunction<String> currentPolicyRevision;
   private final long epoch;
+  /** The wall-clock time of {@link #epoch}: where slot 0 starts. */
+  private final Instant epochWall = Instant.now();
   /** Slot number (since epoch) per ring index; -1 when empty. */
   private final long[] slotOf = new long[SLOTS];
   @SuppressWarnings("unchecked")
   private final Map<Edge, EdgeCounts>[] ring = new Map[SLOTS];
+  /** Per slot: callee service -> endpoint address -> {success, failure, timeout, cancelled}. */
+  @SuppressWarnings("unchecked")
+  private final Map<String, Map<String, long[]>>[] endpointRing = new Map[SLOTS];
   private final Map<String, InstanceState> instances = new LinkedHashMap<>();
   private long ingested;
 
@@ -99,9 +104,18 @@ public final class ReportBook {
     if (slotOf[i] != slot) {
       slotOf[i] = slot;
       ring[i] = new HashMap<>();
+      endpointRing[i] = new HashMap<>();
     }
     for (Report.Destination d : r.destinations()) {
       ring[i].computeIfAbsent(new Edge(r.service(), d.service()), e -> new EdgeCounts()).add(d);
+      Map<String, long[]> byAddress = endpointRing[i].computeIfAbsent(d.service(), k -> new HashMap<>());
+      for (Report.EndpointTraffic e : d.endpoints()) {
+        long[] c = byAddress.computeIfAbsent(e.address(), k -> new long[4]);
+        c[0] += e.success();
+        c[1] += e.failure();
+        c[2] += e.timeout();
+        c[3] += e.cancelled();
+      }
     }
     InstanceState s = instances.computeIfAbsent(r.instance(), k -> new InstanceState());
     s.report = r;
@@ -139,12 +153,7 @@ public final class ReportBook {
     sum.forEach((e, c) -> {
       services.add(e.from());
       services.add(e.to());
-      long answered = c.success + c.failure + c.timeout;
-      long p50 = LatencyHistogram.quantileMicros(c.latency, 0.5);
-      long p99 = LatencyHistogram.quantileMicros(c.latency, 0.99);
-      edges.add(new EdgeStats(e.from(), e.to(), c.requests(), c.attempts(), c.success, c.failure, c.timeout,
-          c.cancelled, c.retries, c.hedges, c.requests() / seconds, answered == 0 ? null : c.success / (double) answered,
-          p50 < 0 ? null : p50 / 1000.0, p99 < 0 ? null : p99 / 1000.0));
+      edges.add(stats(e.from(), e.to(), c, seconds));
     });
     expire(now);
     Map<String, Integer> live = new HashMap<>();
@@ -157,6 +166,88 @@ public final class ReportBook {
       nodes.add(new Node(service, live.getOrDefault(service, 0)));
     }
     return new Topology(SLOT.multipliedBy(slots), nodes, edges);
+  }
+
+  /** An edge's figures from its counts over {@code seconds}. */
+  private static EdgeStats stats(String from, String to, EdgeCounts c, double seconds) {
+    long answered = c.success + c.failure + c.timeout;
+    long p50 = LatencyHistogram.quantileMicros(c.latency, 0.5);
+    long p99 = LatencyHistogram.quantileMicros(c.latency, 0.99);
+    return new EdgeStats(from, to, c.requests(), c.attempts(), c.success, c.failure, c.timeout, c.cancelled,
+        c.retries, c.hedges, c.requests() / seconds, answered == 0 ? null : c.success / (double) answered,
+        p50 < 0 ? null : p50 / 1000.0, p99 < 0 ? null : p99 / 1000.0);
+  }
+
+  /** One 10 s slot of a service's inbound traffic: every caller's edge to it added up ({@code from} is "*"). */
+  public record Point(Instant start, EdgeStats stats) {}
+
+  /**
+   * {@code service}'s inbound traffic per 10 s slot over the last {@code window}, oldest first; slots
+   * with no report are there with zero counts, so a chart has no gaps.
+   */
+  public synchronized List<Point> series(String service, Duration window) {
+    int slots = slots(window);
+    long current = (ticker.nanoTime() - epoch) / SLOT.toNanos();
+    List<Point> out = new ArrayList<>();
+    for (long slot = Math.max(0, current - slots + 1); slot <= current; slot++) {
+      EdgeCounts sum = new EdgeCounts();
+      int i = (int) (slot % SLOTS);
+      if (slotOf[i] == slot) {
+        ring[i].forEach((edge, c) -> {
+          if (edge.to().equals(service)) {
+            sum.add(c);
+          }
+        });
+      }
+      out.add(new Point(epochWall.plus(SLOT.multipliedBy(slot)), stats("*", service, sum, SLOT.toSeconds())));
+    }
+    return out;
+  }
+
+  /**
+   * One endpoint of a service over a window: the attempts its callers sent it, their success rate (null
+   * when none was answered), and how many live callers have it ejected now (from their latest reports).
+   */
+  public record EndpointView(String address, long attempts, Double successRate, int ejectedBy) {}
+
+  /** {@code service}'s endpoints over the last {@code window}, by address. */
+  public synchronized List<EndpointView> endpoints(String service, Duration window) {
+    int slots = slots(window);
+    long now = ticker.nanoTime();
+    long current = (now - epoch) / SLOT.toNanos();
+    Map<String, long[]> sum = new TreeMap<>();
+    for (long slot = Math.max(0, current - slots + 1); slot <= current; slot++) {
+      int i = (int) (slot % SLOTS);
+      if (slotOf[i] == slot) {
+        endpointRing[i].getOrDefault(service, Map.of()).forEach((address, c) -> {
+          long[] t = sum.computeIfAbsent(address, a -> new long[4]);
+          for (int k = 0; k < 4; k++) {
+            t[k] += c[k];
+          }
+        });
+      }
+    }
+    expire(now);
+    Map<String, Integer> ejectedBy = new HashMap<>();
+    for (InstanceState s : instances.values()) {
+      for (Report.Destination d : s.report.destinations()) {
+        if (d.service().equals(service)) {
+          for (Report.EndpointTraffic e : d.endpoints()) {
+            sum.computeIfAbsent(e.address(), a -> new long[4]);
+            if (e.ejected()) {
+              ejectedBy.merge(e.address(), 1, Integer::sum);
+            }
+          }
+        }
+      }
+    }
+    List<EndpointView> out = new ArrayList<>();
+    sum.forEach((address, c) -> {
+      long answered = c[0] + c[1] + c[2];
+      out.add(new EndpointView(address, c[0] + c[1] + c[2] + c[3], answered == 0 ? null : c[0] / (double) answered,
+          ejectedBy.getOrDefault(address, 0)));
+    });
+    return out;
   }
 
   /** The instances that report, with how far behind the control plane's policy each one runs. */

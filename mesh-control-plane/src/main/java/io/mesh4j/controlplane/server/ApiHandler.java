@@ -46,6 +46,7 @@ final class ApiHandler extends Handler.Abstract {
     INSTANCE_HEARTBEAT("PUT"),
     REPORTS("POST"),
     TOPOLOGY("GET"),
+    STATS("GET"),
     CLIENTS("GET");
 
     final java.util.List<String> methods;
@@ -72,7 +73,7 @@ final class ApiHandler extends Handler.Abstract {
     boolean blocks(String method) {
       return switch (this) {
         case HEALTH, WATCH, SERVICES, INSTANCE_HEARTBEAT, REPORTS, CLIENTS -> false;
-        case TOPOLOGY -> true; // merges up to 60 slots of edges: not on the selector thread
+        case TOPOLOGY, STATS -> true; // merge up to 60 slots of edges: not on the selector thread
         case POLICY, INSTANCES, INSTANCE -> !method.equals("GET");
         case POLICY_HISTORY, POLICY_ROLLBACK -> true;
       };
@@ -165,6 +166,8 @@ final class ApiHandler extends Handler.Abstract {
           return new Match(Route.REPORTS, null, null);
         case "topology":
           return new Match(Route.TOPOLOGY, null, null);
+        case "stats":
+          return new Match(Route.STATS, null, null);
         case "clients":
           return new Match(Route.CLIENTS, null, null);
         default:
@@ -202,7 +205,7 @@ final class ApiHandler extends Handler.Abstract {
   private static Problem notFound(String path) {
     return Problem.notFound("no resource at " + Params.quote(path) + " (see /v1/health, /v1/watch,"
         + " /v1/services, /v1/services/{name}/policy, /v1/services/{name}/instances, /v1/reports, /v1/topology,"
-        + " /v1/clients)");
+        + " /v1/stats, /v1/clients)");
   }
 
   private void authorize(Request request, Role role) {
@@ -300,6 +303,7 @@ final class ApiHandler extends Handler.Abstract {
       case INSTANCE_HEARTBEAT -> instances.heartbeat(ex);
       case REPORTS -> reports.ingest(ex);
       case TOPOLOGY -> reports.topology(ex);
+      case STATS -> reports.stats(ex);
       case CLIENTS -> reports.clients(ex);
     }
   }

@@ -19,7 +19,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.zip.GZIPInputStream;
 
-/** {@code POST /v1/reports} (clients report their traffic), {@code GET /v1/topology} and {@code GET /v1/clients}. */
+/**
+ * {@code POST /v1/reports} (clients report their traffic), {@code GET /v1/topology}, {@code GET /v1/stats}
+ * and {@code GET /v1/clients}.
+ */
 final class ReportEndpoints {
   /** A report is at most this large once decompressed (a gzip bomb stops here). */
   static final int MAX_REPORT_BYTES = 8 << 20;
@@ -70,6 +73,58 @@ final class ReportEndpoints {
           .put("retries", e.retries()).put("hedges", e.hedges());
     }
     ex.send(200, out);
+  }
+
+  /**
+   * GET ?service=orders&window=10m: the service's inbound traffic per 10 s slot (for charts), its callers
+   * and callees over the window, and its endpoints over the window (ejected: as its callers' latest reports say).
+   */
+  void stats(Exchange ex) {
+    Query q = ex.query(Set.of("service", "window"));
+    String service = q.getValue("service");
+    if (service == null) {
+      throw Problem.badRequest("Invalid query", "query.service", "missing (expected: a service name, e.g."
+          + " ?service=orders)");
+    }
+    Params.serviceName("query.service", service);
+    Duration window = window(q.getValue("window"));
+    ObjectNode out = Json.MAPPER.createObjectNode();
+    out.put("service", service);
+    out.put("window", Durations.format(ReportBook.SLOT.multipliedBy(
+        (window.toNanos() + ReportBook.SLOT.toNanos() - 1) / ReportBook.SLOT.toNanos())));
+    out.put("resolution", Durations.format(ReportBook.SLOT));
+    ArrayNode series = out.putArray("series");
+    for (ReportBook.Point p : book.series(service, window)) {
+      ObjectNode o = series.addObject();
+      o.put("start", p.start().toString());
+      figures(o, p.stats());
+    }
+    ReportBook.Topology t = book.topology(window);
+    ArrayNode callers = out.putArray("callers");
+    ArrayNode callees = out.putArray("callees");
+    for (ReportBook.EdgeStats e : t.edges()) {
+      if (e.to().equals(service)) {
+        figures(callers.addObject().put("service", e.from()), e);
+      }
+      if (e.from().equals(service)) {
+        figures(callees.addObject().put("service", e.to()), e);
+      }
+    }
+    ArrayNode endpoints = out.putArray("endpoints");
+    for (ReportBook.EndpointView v : book.endpoints(service, window)) {
+      ObjectNode o = endpoints.addObject().put("address", v.address()).put("attempts", v.attempts());
+      putNullable(o, "successRate", v.successRate() == null ? null : round(v.successRate()));
+      o.put("ejectedBy", v.ejectedBy());
+    }
+    ex.send(200, out);
+  }
+
+  private static void figures(ObjectNode o, ReportBook.EdgeStats e) {
+    o.put("requestsPerSecond", round(e.requestsPerSecond()));
+    putNullable(o, "successRate", e.successRate() == null ? null : round(e.successRate()));
+    putNullable(o, "p50Ms", e.p50Ms());
+    putNullable(o, "p99Ms", e.p99Ms());
+    o.put("requests", e.requests()).put("attempts", e.attempts()).put("retries", e.retries());
   }
 
   /** GET: {clients: [{service, instance, …, revisions, behind, stale}]}. */

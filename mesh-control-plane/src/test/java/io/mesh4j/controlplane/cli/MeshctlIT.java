@@ -157,6 +157,11 @@ class MeshctlIT {
     assertThat(badWindow.code).isEqualTo(1);
     assertThat(badWindow.err).contains("query.window").contains("expected: a duration from 10s to 10m");
 
+    Run stat = meshctl(TestControlPlane.CLIENT, "stat", "orders", "--window", "10m");
+    assertThat(stat.code).as(stat.err).isZero();
+    assertThat(stat.out).startsWith("orders over 10m").containsPattern("from +checkout +0\\.05 +90\\.00% +1\\.0ms")
+        .containsPattern("10\\.0\\.0\\.1:80 +30 +90\\.00% +0");
+
     Run clients = meshctl(TestControlPlane.CLIENT, "clients");
     assertThat(clients.code).as(clients.err).isZero();
     assertThat(clients.out).startsWith("SERVICE").containsPattern("checkout +i-1 +10\\.0\\.0\\.7:8080 +0\\.1\\.0 +\\d+s ago"

@@ -134,6 +134,19 @@ class ReportingIT {
     assertThat(t.path("nodes").toString()).contains("{\"service\":\"checkout\",\"instances\":1}")
         .contains("{\"service\":\"orders\",\"instances\":0}");
 
+    JsonNode stats = cp.client.get("/v1/stats?service=orders&window=10m").json();
+    long inSeries = 0;
+    for (JsonNode p : stats.path("series")) {
+      inSeries += p.path("attempts").asLong();
+    }
+    assertThat(inSeries).as("the series adds up to the edge").isEqualTo(40);
+    assertThat(stats.path("series").size()).as("one point per 10 s since the control plane started").isBetween(1, 60);
+    assertThat(stats.path("callers").get(0).path("service").asText()).isEqualTo("checkout");
+    assertThat(stats.path("endpoints")).hasSize(2);
+    assertThat(stats.path("endpoints").get(0).path("attempts").asLong()
+        + stats.path("endpoints").get(1).path("attempts").asLong()).isEqualTo(40);
+    assertThat(cp.client.get("/v1/stats?service=Orders").json().toString()).contains("query.service");
+
     JsonNode clients = cp.client.get("/v1/clients").json().path("clients");
     assertThat(clients).hasSize(1);
     JsonNode me = clients.get(0);

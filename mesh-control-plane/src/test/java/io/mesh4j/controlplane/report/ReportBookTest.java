@@ -115,4 +115,38 @@ class ReportBookTest {
     assertThatThrownBy(() -> book.topology(Duration.ofMinutes(11))).hasMessageContaining("expected: 10s..10m");
     assertThat(book.topology(Duration.ofSeconds(15)).window()).isEqualTo(Duration.ofSeconds(20));
   }
+
+  @Test
+  void aServicesSeriesHasOneZeroFilledPointPerSlotOfItsInboundTraffic() {
+    book.ingest(report("checkout", "a", Map.of(), orders(100, 0, 1_000, 0)));
+    book.ingest(report("cart", "b", Map.of(), orders(50, 50, 1_000, 0)));
+    ticker.advance(Duration.ofSeconds(20));
+    book.ingest(report("checkout", "a", Map.of(), orders(10, 0, 1_000, 0)));
+
+    List<ReportBook.Point> s = book.series("orders", Duration.ofSeconds(30));
+    assertThat(s).extracting(p -> p.stats().attempts()).containsExactly(200L, 0L, 10L);
+    assertThat(s.get(0).stats().successRate()).isEqualTo(0.75);
+    assertThat(s.get(0).stats().requestsPerSecond()).isEqualTo(20.0);
+    assertThat(s.get(1).stats().successRate()).as("nothing answered").isNull();
+    assertThat(s.get(2).start()).isEqualTo(s.get(0).start().plusSeconds(20));
+    assertThat(book.series("payments", Duration.ofSeconds(30))).extracting(p -> p.stats().attempts())
+        .containsExactly(0L, 0L, 0L);
+  }
+
+  @Test
+  void aServicesEndpointsAddUpTheWindowAndCountTheCallersThatEjectThemNow() {
+    Report.EndpointTraffic one = new Report.EndpointTraffic("10.0.0.1:80", 9, 1, 0, 0, true, 1, latencies(2_000, 10));
+    Report.EndpointTraffic two = new Report.EndpointTraffic("10.0.0.2:80", 5, 0, 0, 0, false, 0, latencies(1_000, 5));
+    book.ingest(report("checkout", "a", Map.of(), new Report.Destination("orders", 0, 0, "closed", List.of(one, two))));
+    ticker.advance(Duration.ofSeconds(10));
+    book.ingest(report("cart", "b", Map.of(), new Report.Destination("orders", 0, 0, "closed", List.of(
+        new Report.EndpointTraffic("10.0.0.1:80", 10, 0, 0, 0, false, 0, latencies(2_000, 10))))));
+
+    assertThat(book.endpoints("orders", Duration.ofMinutes(1))).containsExactly(
+        new ReportBook.EndpointView("10.0.0.1:80", 20, 19 / 20.0, 1),
+        new ReportBook.EndpointView("10.0.0.2:80", 5, 1.0, 0));
+    assertThat(book.endpoints("orders", Duration.ofSeconds(10))).as("the last slot only").containsExactly(
+        new ReportBook.EndpointView("10.0.0.1:80", 10, 1.0, 1),
+        new ReportBook.EndpointView("10.0.0.2:80", 0, null, 0));
+  }
 }
