@@ -95,7 +95,8 @@ public final class Http {
 
   static Reply reply(HttpResponse<String> r) {
     JsonNode json = null;
-    if (r.body() != null && !r.body().isEmpty()) {
+    boolean text = r.headers().firstValue("Content-Type").orElse("").startsWith("text/plain");
+    if (r.body() != null && !r.body().isEmpty() && !text) {
       try {
         json = MAPPER.readTree(r.body());
       } catch (IOException e) {

@@ -47,6 +47,8 @@ public final class ReportBook {
   @SuppressWarnings("unchecked")
   private final Map<String, Map<String, long[]>>[] endpointRing = new Map[SLOTS];
   private final Map<String, InstanceState> instances = new LinkedHashMap<>();
+  /** Every edge's counts since start, never reset: Prometheus counters ({@code /metrics}). */
+  private final Map<Edge, EdgeCounts> totals = new HashMap<>();
   private long ingested;
 
   /** A caller service and a callee service. */
@@ -107,7 +109,9 @@ public final class ReportBook {
       endpointRing[i] = new HashMap<>();
     }
     for (Report.Destination d : r.destinations()) {
-      ring[i].computeIfAbsent(new Edge(r.service(), d.service()), e -> new EdgeCounts()).add(d);
+      Edge edge = new Edge(r.service(), d.service());
+      ring[i].computeIfAbsent(edge, e -> new EdgeCounts()).add(d);
+      totals.computeIfAbsent(edge, e -> new EdgeCounts()).add(d);
       Map<String, long[]> byAddress = endpointRing[i].computeIfAbsent(d.service(), k -> new HashMap<>());
       for (Report.EndpointTraffic e : d.endpoints()) {
         long[] c = byAddress.computeIfAbsent(e.address(), k -> new long[4]);
@@ -123,6 +127,19 @@ public final class ReportBook {
     s.lastWall = Instant.now();
     behind(s, now);
     ingested++;
+  }
+
+  /** An edge's counts since the control plane started. */
+  public record EdgeTotals(Edge edge, long success, long failure, long timeout, long cancelled, long retries,
+      long hedges, long[] latency) {}
+
+  /** Every edge's counts since start, by caller then callee (copies). */
+  public synchronized List<EdgeTotals> totals() {
+    List<EdgeTotals> out = new ArrayList<>();
+    totals.forEach((e, c) -> out.add(new EdgeTotals(e, c.success, c.failure, c.timeout, c.cancelled, c.retries,
+        c.hedges, c.latency.clone())));
+    out.sort(java.util.Comparator.comparing((EdgeTotals t) -> t.edge().from()).thenComparing(t -> t.edge().to()));
+    return out;
   }
 
   /** Reports taken in since start. */

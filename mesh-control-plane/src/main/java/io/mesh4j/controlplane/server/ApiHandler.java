@@ -47,7 +47,8 @@ final class ApiHandler extends Handler.Abstract {
     REPORTS("POST"),
     TOPOLOGY("GET"),
     STATS("GET"),
-    CLIENTS("GET");
+    CLIENTS("GET"),
+    METRICS("GET");
 
     final java.util.List<String> methods;
 
@@ -64,6 +65,26 @@ final class ApiHandler extends Handler.Abstract {
       };
     }
 
+    /** The route as a path template, for metrics. */
+    String template() {
+      return switch (this) {
+        case HEALTH -> "/v1/health";
+        case WATCH -> "/v1/watch";
+        case SERVICES -> "/v1/services";
+        case POLICY -> "/v1/services/{name}/policy";
+        case POLICY_HISTORY -> "/v1/services/{name}/policy/history";
+        case POLICY_ROLLBACK -> "/v1/services/{name}/policy/rollback";
+        case INSTANCES -> "/v1/services/{name}/instances";
+        case INSTANCE -> "/v1/services/{name}/instances/{id}";
+        case INSTANCE_HEARTBEAT -> "/v1/services/{name}/instances/{id}/heartbeat";
+        case REPORTS -> "/v1/reports";
+        case TOPOLOGY -> "/v1/topology";
+        case STATS -> "/v1/stats";
+        case CLIENTS -> "/v1/clients";
+        case METRICS -> "/metrics";
+      };
+    }
+
     boolean hasBody(String method) {
       return (this == POLICY && method.equals("PUT")) || (this == INSTANCES && method.equals("POST"))
           || (this == WATCH && method.equals("POST")) || this == REPORTS;
@@ -73,7 +94,7 @@ final class ApiHandler extends Handler.Abstract {
     boolean blocks(String method) {
       return switch (this) {
         case HEALTH, WATCH, SERVICES, INSTANCE_HEARTBEAT, REPORTS, CLIENTS -> false;
-        case TOPOLOGY, STATS -> true; // merge up to 60 slots of edges: not on the selector thread
+        case TOPOLOGY, STATS, METRICS -> true; // merge up to 60 slots of edges: not on the selector thread
         case POLICY, INSTANCES, INSTANCE -> !method.equals("GET");
         case POLICY_HISTORY, POLICY_ROLLBACK -> true;
       };
@@ -91,9 +112,12 @@ final class ApiHandler extends Handler.Abstract {
   private final WatchEndpoint watches;
   private final ServiceEndpoints services;
   private final ReportEndpoints reports;
+  private final MetricsEndpoint metricsEndpoint;
+  private final ApiMetrics metrics;
 
   ApiHandler(Store store, TokenAuthenticator auth, Executor executor, int maxBodyBytes, PolicyEndpoints policies,
-      InstanceEndpoints instances, WatchEndpoint watches, ServiceEndpoints services, ReportEndpoints reports) {
+      InstanceEndpoints instances, WatchEndpoint watches, ServiceEndpoints services, ReportEndpoints reports,
+      MetricsEndpoint metricsEndpoint, ApiMetrics metrics) {
     // Non-blocking: Jetty may call handle() on the selector thread, which saves a hand-off per watch
     // request (10,000 of them after every change). Everything that may block (store writes and history
     // reads, which wait on SQLite and its fsync) is moved to the pool below.
@@ -107,6 +131,8 @@ final class ApiHandler extends Handler.Abstract {
     this.watches = watches;
     this.services = services;
     this.reports = reports;
+    this.metricsEndpoint = metricsEndpoint;
+    this.metrics = metrics;
   }
 
   @Override
@@ -116,6 +142,7 @@ final class ApiHandler extends Handler.Abstract {
     try {
       Match m = route(Request.getPathInContext(request));
       ex = new Exchange(request, response, callback, m.service, m.instanceId, store::revision);
+      ex.observe(metrics, m.route.template());
       if (!m.route.methods.contains(method)) {
         throw new Problem(405, "Method not allowed", method + " (expected one of: " + String.join(", ",
             m.route.methods) + ")").header("Allow", String.join(", ", m.route.methods));
@@ -141,6 +168,7 @@ final class ApiHandler extends Handler.Abstract {
     } catch (Throwable t) {
       if (ex == null) {
         ex = new Exchange(request, response, callback, null, null, store::revision);
+        ex.observe(metrics, "unmatched");
       }
       fail(ex, t);
     }
@@ -148,6 +176,9 @@ final class ApiHandler extends Handler.Abstract {
   }
 
   private static Match route(String path) {
+    if (path.equals("/metrics")) {
+      return new Match(Route.METRICS, null, null);
+    }
     String[] p = path.split("/", -1);
     // p[0] is "" (the leading slash).
     if (p.length < 3 || !p[0].isEmpty() || !p[1].equals("v1")) {
@@ -205,7 +236,7 @@ final class ApiHandler extends Handler.Abstract {
   private static Problem notFound(String path) {
     return Problem.notFound("no resource at " + Params.quote(path) + " (see /v1/health, /v1/watch,"
         + " /v1/services, /v1/services/{name}/policy, /v1/services/{name}/instances, /v1/reports, /v1/topology,"
-        + " /v1/stats, /v1/clients)");
+        + " /v1/stats, /v1/clients, /metrics)");
   }
 
   private void authorize(Request request, Role role) {
@@ -305,6 +336,7 @@ final class ApiHandler extends Handler.Abstract {
       case TOPOLOGY -> reports.topology(ex);
       case STATS -> reports.stats(ex);
       case CLIENTS -> reports.clients(ex);
+      case METRICS -> metricsEndpoint.scrape(ex);
     }
   }
 

@@ -99,10 +99,11 @@ public final class ControlPlaneServer implements AutoCloseable {
     connector.setAcceptQueueSize(4096);
     server.addConnector(connector);
 
+    ApiMetrics apiMetrics = new ApiMetrics();
     WatchEndpoint watch = new WatchEndpoint(store, hub, timeouts, config.defaultWait(), config.maxWait());
     ApiHandler api = new ApiHandler(store, config.auth(), pool, config.maxBodyBytes(), new PolicyEndpoints(store),
         new InstanceEndpoints(store, registry), watch, new ServiceEndpoints(store, hub, () -> stopping),
-        new ReportEndpoints(reports));
+        new ReportEndpoints(reports), new MetricsEndpoint(store, hub, reports, apiMetrics), apiMetrics);
     GracefulHandler graceful = new GracefulHandler(api);
     // During a stop, keep-alive connections with nothing in flight are closed after this long (Jetty's
     // default of 1 s would make every stop take a second).

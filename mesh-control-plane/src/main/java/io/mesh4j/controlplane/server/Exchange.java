@@ -38,6 +38,10 @@ final class Exchange {
   private final AtomicBoolean answered = new AtomicBoolean();
   private Query query;
   byte[] body = new byte[0];
+  private static final java.util.Set<String> METHODS = java.util.Set.of("GET", "HEAD", "POST", "PUT", "DELETE",
+      "PATCH", "OPTIONS");
+  private ApiMetrics metrics;
+  private String routeLabel;
 
   Exchange(Request request, Response response, Callback callback, String service, String instanceId,
       LongSupplier revision) {
@@ -47,6 +51,20 @@ final class Exchange {
     this.service = service;
     this.instanceId = instanceId;
     this.revision = revision;
+  }
+
+  /** Counts this exchange's answer in {@code metrics} under {@code route}. */
+  void observe(ApiMetrics metrics, String route) {
+    this.metrics = metrics;
+    this.routeLabel = route;
+  }
+
+  private void count(int status) {
+    if (metrics != null) {
+      String m = request.getMethod();
+      // Known methods only: a client must not be able to create a series per made-up method.
+      metrics.record(routeLabel, METHODS.contains(m) ? m : "other", status);
+    }
   }
 
   String header(String name) {
@@ -95,6 +113,7 @@ final class Exchange {
       return;
     }
     response.setStatus(status);
+    count(status);
     // add, not put: these are not set yet, and put would search the fields for each. Content-Length is
     // set by Jetty from the single, last write.
     response.getHeaders().add(contentType.equals(JSON) ? CONTENT_TYPE_JSON
@@ -110,6 +129,7 @@ final class Exchange {
       return;
     }
     response.setStatus(304);
+    count(304);
     response.getHeaders().add(NO_STORE);
     response.getHeaders().add(revisionField());
     if (close) {

@@ -147,6 +147,23 @@ class ReportingIT {
         + stats.path("endpoints").get(1).path("attempts").asLong()).isEqualTo(40);
     assertThat(cp.client.get("/v1/stats?service=Orders").json().toString()).contains("query.service");
 
+    // The same figures for Prometheus: counters since start, a histogram, the control plane's own.
+    Http.Reply metrics = cp.client.get("/metrics");
+    assertThat(metrics.status()).isEqualTo(200);
+    assertThat(metrics.contentType()).startsWith("text/plain; version=0.0.4");
+    String text = metrics.raw().body();
+    assertThat(text).contains("mesh_edge_attempts_total{from=\"checkout\",to=\"orders\",outcome=\"success\"} 40\n")
+        .contains("mesh_edge_attempts_total{from=\"checkout\",to=\"payments\",outcome=\"failure\"} 5\n")
+        .contains("mesh_edge_latency_seconds_count{from=\"checkout\",to=\"orders\"} 40\n")
+        .contains("mesh_edge_latency_seconds_bucket{from=\"checkout\",to=\"orders\",le=\"+Inf\"} 40\n")
+        .contains("mesh_cp_reporting_instances 1\n")
+        .containsPattern("mesh_cp_requests_total\\{route=\"/v1/reports\",method=\"POST\",status=\"202\"} [1-9]");
+    for (String line : text.split("\n")) {
+      assertThat(line).as("Prometheus text format").matches(
+          "# (HELP|TYPE) [a-z_]+ .+|[a-z_]+(\\{[a-z_]+=\"[^\"]*\"(,[a-z_]+=\"[^\"]*\")*})? [0-9.]+");
+    }
+    assertThat(cp.http(null).get("/metrics").status()).isEqualTo(401);
+
     JsonNode clients = cp.client.get("/v1/clients").json().path("clients");
     assertThat(clients).hasSize(1);
     JsonNode me = clients.get(0);
