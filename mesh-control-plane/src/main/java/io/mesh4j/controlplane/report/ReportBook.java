@@ -36,6 +36,7 @@ public final class ReportBook {
   private final Ticker ticker;
   private final Duration staleGrace;
   private final ToLongFunction<String> currentPolicyRevision;
+  private final EventJournal events;
   private final long epoch;
   /** The wall-clock time of {@link #epoch}: where slot 0 starts. */
   private final Instant epochWall = Instant.now();
@@ -91,6 +92,16 @@ public final class ReportBook {
    * @param currentPolicyRevision the control plane's policy revision of a service
    */
   public ReportBook(Ticker ticker, Duration staleGrace, ToLongFunction<String> currentPolicyRevision) {
+    this(ticker, staleGrace, currentPolicyRevision, null);
+  }
+
+  /**
+   * @param events where clients joining and leaving, ejections and breaker changes seen in reports go;
+   *               null: nowhere
+   */
+  public ReportBook(Ticker ticker, Duration staleGrace, ToLongFunction<String> currentPolicyRevision,
+      EventJournal events) {
+    this.events = events;
     this.ticker = ticker;
     this.staleGrace = staleGrace;
     this.currentPolicyRevision = currentPolicyRevision;
@@ -122,6 +133,9 @@ public final class ReportBook {
       }
     }
     InstanceState s = instances.computeIfAbsent(r.instance(), k -> new InstanceState());
+    if (events != null) {
+      ReportChanges.note(events, s.report, r);
+    }
     s.report = r;
     s.lastNanos = now;
     s.lastWall = Instant.now();
@@ -297,7 +311,18 @@ public final class ReportBook {
   }
 
   private void expire(long now) {
-    instances.values().removeIf(s -> now - s.lastNanos > 3 * s.report.interval().toNanos());
+    instances.values().removeIf(s -> {
+      boolean gone = now - s.lastNanos > 3 * s.report.interval().toNanos();
+      if (gone && events != null) {
+        events.add("client-left", s.report.service(), who(s.report) + " stopped reporting (last report "
+            + (now - s.lastNanos) / 1_000_000 + " ms ago)");
+      }
+      return gone;
+    });
+  }
+
+  private static String who(Report r) {
+    return ReportChanges.who(r);
   }
 
   /** The number of slots of a window; rejects windows outside 10 s..10 min. */

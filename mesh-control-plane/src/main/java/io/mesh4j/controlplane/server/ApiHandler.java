@@ -48,6 +48,7 @@ final class ApiHandler extends Handler.Abstract {
     TOPOLOGY("GET"),
     STATS("GET"),
     CLIENTS("GET"),
+    EVENTS("GET"),
     METRICS("GET");
 
     final java.util.List<String> methods;
@@ -81,6 +82,7 @@ final class ApiHandler extends Handler.Abstract {
         case TOPOLOGY -> "/v1/topology";
         case STATS -> "/v1/stats";
         case CLIENTS -> "/v1/clients";
+        case EVENTS -> "/v1/events";
         case METRICS -> "/metrics";
       };
     }
@@ -93,7 +95,7 @@ final class ApiHandler extends Handler.Abstract {
     /** Whether the endpoint only reads memory (so it may run on the selector thread) or may block. */
     boolean blocks(String method) {
       return switch (this) {
-        case HEALTH, WATCH, SERVICES, INSTANCE_HEARTBEAT, REPORTS, CLIENTS -> false;
+        case HEALTH, WATCH, SERVICES, INSTANCE_HEARTBEAT, REPORTS, CLIENTS, EVENTS -> false;
         case TOPOLOGY, STATS, METRICS -> true; // merge up to 60 slots of edges: not on the selector thread
         case POLICY, INSTANCES, INSTANCE -> !method.equals("GET");
         case POLICY_HISTORY, POLICY_ROLLBACK -> true;
@@ -201,6 +203,8 @@ final class ApiHandler extends Handler.Abstract {
           return new Match(Route.STATS, null, null);
         case "clients":
           return new Match(Route.CLIENTS, null, null);
+        case "events":
+          return new Match(Route.EVENTS, null, null);
         default:
           throw notFound(path);
       }
@@ -236,7 +240,7 @@ final class ApiHandler extends Handler.Abstract {
   private static Problem notFound(String path) {
     return Problem.notFound("no resource at " + Params.quote(path) + " (see /v1/health, /v1/watch,"
         + " /v1/services, /v1/services/{name}/policy, /v1/services/{name}/instances, /v1/reports, /v1/topology,"
-        + " /v1/stats, /v1/clients, /metrics)");
+        + " /v1/stats, /v1/clients, /v1/events, /metrics)");
   }
 
   private void authorize(Request request, Role role) {
@@ -336,6 +340,7 @@ final class ApiHandler extends Handler.Abstract {
       case TOPOLOGY -> reports.topology(ex);
       case STATS -> reports.stats(ex);
       case CLIENTS -> reports.clients(ex);
+      case EVENTS -> reports.events(ex);
       case METRICS -> metricsEndpoint.scrape(ex);
     }
   }

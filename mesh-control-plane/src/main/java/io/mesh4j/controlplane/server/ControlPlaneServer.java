@@ -1,6 +1,7 @@
 package io.mesh4j.controlplane.server;
 
 import io.mesh4j.controlplane.registry.Registry;
+import io.mesh4j.controlplane.report.EventJournal;
 import io.mesh4j.controlplane.report.ReportBook;
 import io.mesh4j.controlplane.store.SqliteStore;
 import io.mesh4j.controlplane.store.Store;
@@ -47,6 +48,7 @@ public final class ControlPlaneServer implements AutoCloseable {
   private final WatchHub hub;
   private final Registry registry;
   private final ReportBook reports;
+  private final EventJournal events;
   private final WatchTimeouts timeouts;
   /** One thread for the timer wheel's tick and the registry's expiry sweep. */
   private final ScheduledExecutorService timers;
@@ -65,7 +67,10 @@ public final class ControlPlaneServer implements AutoCloseable {
     hub = new WatchHub(pool);
     store.addListener(hub::publish);
     registry = new Registry(store, Ticker.system());
-    reports = new ReportBook(Ticker.system(), config.staleGrace(), service -> store.service(service).policyRevision());
+    events = new EventJournal(store);
+    store.addListener(events::onChange);
+    reports = new ReportBook(Ticker.system(), config.staleGrace(), service -> store.service(service).policyRevision(),
+        events);
     timeouts = new WatchTimeouts(pool, System::nanoTime);
     timers = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "cp-timers");
@@ -103,7 +108,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     WatchEndpoint watch = new WatchEndpoint(store, hub, timeouts, config.defaultWait(), config.maxWait());
     ApiHandler api = new ApiHandler(store, config.auth(), pool, config.maxBodyBytes(), new PolicyEndpoints(store),
         new InstanceEndpoints(store, registry), watch, new ServiceEndpoints(store, hub, () -> stopping),
-        new ReportEndpoints(reports), new MetricsEndpoint(store, hub, reports, apiMetrics), apiMetrics);
+        new ReportEndpoints(reports, events), new MetricsEndpoint(store, hub, reports, apiMetrics), apiMetrics);
     GracefulHandler graceful = new GracefulHandler(api);
     // During a stop, keep-alive connections with nothing in flight are closed after this long (Jetty's
     // default of 1 s would make every stop take a second).
@@ -162,6 +167,11 @@ public final class ControlPlaneServer implements AutoCloseable {
   /** What the clients report: topology and fleet. */
   public ReportBook reports() {
     return reports;
+  }
+
+  /** What happened: policy changes, instances and clients coming and going, ejections, breaker changes. */
+  public EventJournal events() {
+    return events;
   }
 
   public WatchHub hub() {

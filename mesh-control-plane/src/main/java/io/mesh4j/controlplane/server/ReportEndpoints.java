@@ -3,6 +3,7 @@ package io.mesh4j.controlplane.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mesh4j.controlplane.report.EventJournal;
 import io.mesh4j.controlplane.report.Report;
 import io.mesh4j.controlplane.report.ReportBook;
 import io.mesh4j.internal.report.LatencyHistogram;
@@ -30,9 +31,28 @@ final class ReportEndpoints {
       "intervalMs", "dropped", "truncated", "controlPlane", "revisions", "destinations");
 
   private final ReportBook book;
+  private final EventJournal events;
 
-  ReportEndpoints(ReportBook book) {
+  ReportEndpoints(ReportBook book, EventJournal events) {
     this.book = book;
+    this.events = events;
+  }
+
+  /** GET ?since=SEQ&limit=N: {last, missed, events: [{seq, at, kind, service, detail}]}, oldest first. */
+  void events(Exchange ex) {
+    Query q = ex.query(Set.of("since", "limit"));
+    long since = number(q.getValue("since"), 0, 0, Long.MAX_VALUE, "query.since", "an event number, an integer >= 0");
+    int limit = (int) number(q.getValue("limit"), 100, 1, 1_000, "query.limit", "1..1000");
+    EventJournal.Page page = events.since(since, limit);
+    ObjectNode out = Json.MAPPER.createObjectNode();
+    out.put("last", page.last());
+    out.put("missed", page.missed());
+    ArrayNode a = out.putArray("events");
+    for (EventJournal.Event e : page.events()) {
+      a.addObject().put("seq", e.seq()).put("at", e.at().toString()).put("kind", e.kind()).put("service", e.service())
+          .put("detail", e.detail());
+    }
+    ex.send(200, out);
   }
 
   /** POST: 202 {accepted: true}; 400 naming every bad field. */
@@ -147,6 +167,21 @@ final class ReportEndpoints {
       o.put("stale", c.stale());
     }
     ex.send(200, out);
+  }
+
+  private static long number(String text, long absent, long min, long max, String path, String expected) {
+    if (text == null) {
+      return absent;
+    }
+    try {
+      long v = Long.parseLong(text.trim());
+      if (v >= min && v <= max) {
+        return v;
+      }
+    } catch (NumberFormatException e) {
+      // below
+    }
+    throw Problem.badRequest("Invalid query", path, Params.quote(text) + " (expected: " + expected + ")");
   }
 
   private static Duration window(String text) {

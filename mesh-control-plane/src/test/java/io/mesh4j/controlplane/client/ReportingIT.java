@@ -172,9 +172,18 @@ class ReportingIT {
     assertThat(me.path("revisions").path("payments").asLong()).isEqualTo(mesh.service("payments").policyRevision());
     assertThat(me.path("stale").asBoolean()).isFalse();
 
+    String events = cp.client.get("/v1/events").json().toString();
+    assertThat(events).contains("\"kind\":\"instance-joined\",\"service\":\"orders\"")
+        .contains("\"kind\":\"policy-changed\",\"service\":\"payments\"")
+        .contains("\"kind\":\"client-joined\",\"service\":\"checkout\"");
+
     // A client that stops reporting leaves the fleet after three of its intervals.
     c.close();
     await().atMost(Duration.ofSeconds(10)).until(() -> cp.client.get("/v1/clients").json().path("clients").isEmpty());
+    assertThat(cp.client.get("/v1/events?since=0&limit=1000").json().toString())
+        .contains("\"kind\":\"client-left\",\"service\":\"checkout\"");
+    assertThat(cp.client.get("/v1/events?limit=0").json().toString()).contains("query.limit")
+        .contains("expected: 1..1000");
     assertThat(edge(cp.client.get("/v1/topology?window=10m").json(), "checkout", "orders").path("attempts").asLong())
         .as("its past traffic stays in the window").isEqualTo(40);
   }
