@@ -42,6 +42,17 @@ final class EdgeCounts {
     }
   }
 
+  /** Back to zero, for reuse as a query's scratch. */
+  void reset() {
+    success = 0;
+    failure = 0;
+    timeout = 0;
+    cancelled = 0;
+    retries = 0;
+    hedges = 0;
+    java.util.Arrays.fill(latency, 0);
+  }
+
   long attempts() {
     return success + failure + timeout + cancelled;
   }

@@ -30,6 +30,27 @@ public record Report(String service, String instance, String address, String ver
     destinations = List.copyOf(destinations);
   }
 
+  /**
+   * This report without its latency histograms (as the book keeps an instance's latest report: the
+   * histograms are in the windows already, and 150 dense histograms per report would take 1,000
+   * instances' latest reports to 165 MB).
+   */
+  public Report withoutLatencies() {
+    List<Destination> slim = new java.util.ArrayList<>(destinations.size());
+    for (Destination d : destinations) {
+      List<EndpointTraffic> eps = new java.util.ArrayList<>(d.endpoints().size());
+      for (EndpointTraffic e : d.endpoints()) {
+        eps.add(new EndpointTraffic(e.address(), e.success(), e.failure(), e.timeout(), e.cancelled(), e.ejected(),
+            e.timesEjected(), NO_LATENCIES));
+      }
+      slim.add(new Destination(d.service(), d.retries(), d.hedges(), d.breaker(), eps));
+    }
+    return new Report(service, instance, address, version, jvm, startedAt, interval, dropped, truncated, connected,
+        revision, revisions, slim);
+  }
+
+  private static final long[] NO_LATENCIES = new long[io.mesh4j.internal.report.LatencyHistogram.BUCKETS];
+
   /** What was sent to one destination service. */
   public record Destination(String service, long retries, long hedges, String breaker, List<EndpointTraffic> endpoints) {
     public Destination {

@@ -40,13 +40,10 @@ public final class ReportBook {
   private final long epoch;
   /** The wall-clock time of {@link #epoch}: where slot 0 starts. */
   private final Instant epochWall = Instant.now();
-  /** Slot number (since epoch) per ring index; -1 when empty. */
-  private final long[] slotOf = new long[SLOTS];
-  @SuppressWarnings("unchecked")
-  private final Map<Edge, EdgeCounts>[] ring = new Map[SLOTS];
-  /** Per slot: callee service -> endpoint address -> {success, failure, timeout, cancelled}. */
-  @SuppressWarnings("unchecked")
-  private final Map<String, Map<String, long[]>>[] endpointRing = new Map[SLOTS];
+  /** Per edge, its counts per slot over the last 10 minutes; dropped once it has none left. */
+  private final Map<Edge, SlotSeries> edges = new HashMap<>();
+  /** Per callee service, per endpoint address, its counts per slot (no latency). */
+  private final Map<String, Map<String, SlotSeries>> endpoints = new HashMap<>();
   private final Map<String, InstanceState> instances = new LinkedHashMap<>();
   /** Every edge's counts since start, never reset: Prometheus counters ({@code /metrics}). */
   private final Map<Edge, EdgeCounts> totals = new HashMap<>();
@@ -106,37 +103,26 @@ public final class ReportBook {
     this.staleGrace = staleGrace;
     this.currentPolicyRevision = currentPolicyRevision;
     this.epoch = ticker.nanoTime();
-    java.util.Arrays.fill(slotOf, -1);
   }
 
   /** Adds a report's counts to the current slot and remembers it as its instance's latest. */
   public synchronized void ingest(Report r) {
     long now = ticker.nanoTime();
     long slot = (now - epoch) / SLOT.toNanos();
-    int i = (int) (slot % SLOTS);
-    if (slotOf[i] != slot) {
-      slotOf[i] = slot;
-      ring[i] = new HashMap<>();
-      endpointRing[i] = new HashMap<>();
-    }
     for (Report.Destination d : r.destinations()) {
       Edge edge = new Edge(r.service(), d.service());
-      ring[i].computeIfAbsent(edge, e -> new EdgeCounts()).add(d);
+      edges.computeIfAbsent(edge, e -> new SlotSeries(SLOTS, true)).add(slot, d);
       totals.computeIfAbsent(edge, e -> new EdgeCounts()).add(d);
-      Map<String, long[]> byAddress = endpointRing[i].computeIfAbsent(d.service(), k -> new HashMap<>());
+      Map<String, SlotSeries> byAddress = endpoints.computeIfAbsent(d.service(), k -> new HashMap<>());
       for (Report.EndpointTraffic e : d.endpoints()) {
-        long[] c = byAddress.computeIfAbsent(e.address(), k -> new long[4]);
-        c[0] += e.success();
-        c[1] += e.failure();
-        c[2] += e.timeout();
-        c[3] += e.cancelled();
+        byAddress.computeIfAbsent(e.address(), k -> new SlotSeries(SLOTS, false)).add(slot, e);
       }
     }
     InstanceState s = instances.computeIfAbsent(r.instance(), k -> new InstanceState());
     if (events != null) {
       ReportChanges.note(events, s.report, r);
     }
-    s.report = r;
+    s.report = r.withoutLatencies();
     s.lastNanos = now;
     s.lastWall = Instant.now();
     behind(s, now);
@@ -166,26 +152,22 @@ public final class ReportBook {
     int slots = slots(window);
     long now = ticker.nanoTime();
     long current = (now - epoch) / SLOT.toNanos();
-    Map<Edge, EdgeCounts> sum = new TreeMap<>(java.util.Comparator.comparing(Edge::from).thenComparing(Edge::to));
-    for (int k = 0; k < slots; k++) {
-      long slot = current - k;
-      if (slot < 0) {
-        break;
-      }
-      int i = (int) (slot % SLOTS);
-      if (slotOf[i] != slot) {
+    forget(current);
+    double seconds = slots * (double) SLOT.toSeconds();
+    List<EdgeStats> out = new ArrayList<>();
+    TreeSet<String> services = new TreeSet<>();
+    EdgeCounts scratch = new EdgeCounts(); // one array for all edges: a query allocates little
+    for (Map.Entry<Edge, SlotSeries> e : edges.entrySet()) {
+      if (e.getValue().lastSlot() <= current - slots) {
         continue;
       }
-      ring[i].forEach((edge, c) -> sum.computeIfAbsent(edge, e -> new EdgeCounts()).add(c));
+      scratch.reset();
+      e.getValue().sumInto(scratch, current - slots, current);
+      services.add(e.getKey().from());
+      services.add(e.getKey().to());
+      out.add(stats(e.getKey().from(), e.getKey().to(), scratch, seconds));
     }
-    double seconds = slots * (double) SLOT.toSeconds();
-    List<EdgeStats> edges = new ArrayList<>();
-    TreeSet<String> services = new TreeSet<>();
-    sum.forEach((e, c) -> {
-      services.add(e.from());
-      services.add(e.to());
-      edges.add(stats(e.from(), e.to(), c, seconds));
-    });
+    out.sort(java.util.Comparator.comparing(EdgeStats::from).thenComparing(EdgeStats::to));
     expire(now);
     Map<String, Integer> live = new HashMap<>();
     for (InstanceState s : instances.values()) {
@@ -196,7 +178,14 @@ public final class ReportBook {
     for (String service : services) {
       nodes.add(new Node(service, live.getOrDefault(service, 0)));
     }
-    return new Topology(SLOT.multipliedBy(slots), nodes, edges);
+    return new Topology(SLOT.multipliedBy(slots), nodes, out);
+  }
+
+  /** Drops the series with nothing left in the last 10 minutes (edges and endpoints that went away). */
+  private void forget(long current) {
+    edges.values().removeIf(s -> s.lastSlot() <= current - SLOTS);
+    endpoints.values().forEach(m -> m.values().removeIf(s -> s.lastSlot() <= current - SLOTS));
+    endpoints.values().removeIf(Map::isEmpty);
   }
 
   /** An edge's figures from its counts over {@code seconds}. */
@@ -219,16 +208,18 @@ public final class ReportBook {
   public synchronized List<Point> series(String service, Duration window) {
     int slots = slots(window);
     long current = (ticker.nanoTime() - epoch) / SLOT.toNanos();
+    List<SlotSeries> inbound = new ArrayList<>();
+    edges.forEach((edge, series) -> {
+      if (edge.to().equals(service)) {
+        inbound.add(series);
+      }
+    });
     List<Point> out = new ArrayList<>();
+    EdgeCounts sum = new EdgeCounts();
     for (long slot = Math.max(0, current - slots + 1); slot <= current; slot++) {
-      EdgeCounts sum = new EdgeCounts();
-      int i = (int) (slot % SLOTS);
-      if (slotOf[i] == slot) {
-        ring[i].forEach((edge, c) -> {
-          if (edge.to().equals(service)) {
-            sum.add(c);
-          }
-        });
+      sum.reset();
+      for (SlotSeries s : inbound) {
+        s.sumInto(sum, slot - 1, slot);
       }
       out.add(new Point(epochWall.plus(SLOT.multipliedBy(slot)), stats("*", service, sum, SLOT.toSeconds())));
     }
@@ -247,17 +238,14 @@ public final class ReportBook {
     long now = ticker.nanoTime();
     long current = (now - epoch) / SLOT.toNanos();
     Map<String, long[]> sum = new TreeMap<>();
-    for (long slot = Math.max(0, current - slots + 1); slot <= current; slot++) {
-      int i = (int) (slot % SLOTS);
-      if (slotOf[i] == slot) {
-        endpointRing[i].getOrDefault(service, Map.of()).forEach((address, c) -> {
-          long[] t = sum.computeIfAbsent(address, a -> new long[4]);
-          for (int k = 0; k < 4; k++) {
-            t[k] += c[k];
-          }
-        });
+    EdgeCounts scratch = new EdgeCounts();
+    endpoints.getOrDefault(service, Map.of()).forEach((address, series) -> {
+      scratch.reset();
+      series.sumInto(scratch, current - slots, current);
+      if (series.lastSlot() > current - slots) {
+        sum.put(address, new long[] {scratch.success, scratch.failure, scratch.timeout, scratch.cancelled});
       }
-    }
+    });
     expire(now);
     Map<String, Integer> ejectedBy = new HashMap<>();
     for (InstanceState s : instances.values()) {
