@@ -16,17 +16,14 @@ final class EdgeCounts {
     retries += d.retries();
     hedges += d.hedges();
     for (Report.EndpointTraffic e : d.endpoints()) {
-      add(e);
+      success += e.success();
+      failure += e.failure();
+      timeout += e.timeout();
+      cancelled += e.cancelled();
     }
-  }
-
-  void add(Report.EndpointTraffic e) {
-    success += e.success();
-    failure += e.failure();
-    timeout += e.timeout();
-    cancelled += e.cancelled();
+    long[] l = d.latency();
     for (int i = 0; i < latency.length; i++) {
-      latency[i] += e.latency()[i];
+      latency[i] += l[i];
     }
   }
 

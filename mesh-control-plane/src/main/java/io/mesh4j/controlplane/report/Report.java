@@ -32,18 +32,12 @@ public record Report(String service, String instance, String address, String ver
 
   /**
    * This report without its latency histograms (as the book keeps an instance's latest report: the
-   * histograms are in the windows already, and 150 dense histograms per report would take 1,000
-   * instances' latest reports to 165 MB).
+   * histograms are in the windows already).
    */
   public Report withoutLatencies() {
     List<Destination> slim = new java.util.ArrayList<>(destinations.size());
     for (Destination d : destinations) {
-      List<EndpointTraffic> eps = new java.util.ArrayList<>(d.endpoints().size());
-      for (EndpointTraffic e : d.endpoints()) {
-        eps.add(new EndpointTraffic(e.address(), e.success(), e.failure(), e.timeout(), e.cancelled(), e.ejected(),
-            e.timesEjected(), NO_LATENCIES));
-      }
-      slim.add(new Destination(d.service(), d.retries(), d.hedges(), d.breaker(), eps));
+      slim.add(new Destination(d.service(), d.retries(), d.hedges(), d.breaker(), NO_LATENCIES, d.endpoints()));
     }
     return new Report(service, instance, address, version, jvm, startedAt, interval, dropped, truncated, connected,
         revision, revisions, slim);
@@ -51,17 +45,19 @@ public record Report(String service, String instance, String address, String ver
 
   private static final long[] NO_LATENCIES = new long[io.mesh4j.internal.report.LatencyHistogram.BUCKETS];
 
-  /** What was sent to one destination service. */
-  public record Destination(String service, long retries, long hedges, String breaker, List<EndpointTraffic> endpoints) {
+  /**
+   * What was sent to one destination service: retries, hedges, the caller's breaker state, the latency
+   * histogram of its attempts (counts per bucket of {@code io.mesh4j.internal.report.LatencyHistogram},
+   * dense; all endpoints together) and the attempts per endpoint.
+   */
+  public record Destination(String service, long retries, long hedges, String breaker, long[] latency,
+      List<EndpointTraffic> endpoints) {
     public Destination {
       endpoints = List.copyOf(endpoints);
     }
   }
 
-  /**
-   * Attempts sent to one endpoint, by outcome, and their latency histogram (counts per bucket of
-   * {@code io.mesh4j.internal.report.LatencyHistogram}, dense).
-   */
+  /** Attempts sent to one endpoint, by outcome, and whether the caller has it ejected. */
   public record EndpointTraffic(String address, long success, long failure, long timeout, long cancelled,
-      boolean ejected, long timesEjected, long[] latency) {}
+      boolean ejected, long timesEjected) {}
 }

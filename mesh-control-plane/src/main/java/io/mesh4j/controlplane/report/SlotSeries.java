@@ -58,23 +58,25 @@ final class SlotSeries {
     counts[i * FIELDS + RETRIES] += d.retries();
     counts[i * FIELDS + HEDGES] += d.hedges();
     for (Report.EndpointTraffic e : d.endpoints()) {
-      add(i, e);
+      addCounts(i, e);
+    }
+    if (latency != null) {
+      addLatency(i, d.latency());
     }
   }
 
   void add(long slot, Report.EndpointTraffic e) {
-    add(index(slot), e);
+    addCounts(index(slot), e);
   }
 
-  private void add(int i, Report.EndpointTraffic e) {
+  private void addCounts(int i, Report.EndpointTraffic e) {
     counts[i * FIELDS + SUCCESS] += e.success();
     counts[i * FIELDS + FAILURE] += e.failure();
     counts[i * FIELDS + TIMEOUT] += e.timeout();
     counts[i * FIELDS + CANCELLED] += e.cancelled();
-    if (latency == null) {
-      return;
-    }
-    long[] l = e.latency();
+  }
+
+  private void addLatency(int i, long[] l) {
     int lo = 0;
     while (lo < l.length && l[lo] == 0) {
       lo++;

@@ -287,9 +287,11 @@ final class ReportEndpoints {
   }
 
   private static Report.Destination destination(JsonNode d, String path, List<Problem.Violation> bad) {
+    long[] latency = new long[LatencyHistogram.BUCKETS];
     if (!d.isObject()) {
-      bad.add(new Problem.Violation(path, "expected an object {service, retries, hedges, breaker, endpoints}"));
-      return new Report.Destination("", 0, 0, "", List.of());
+      bad.add(new Problem.Violation(path, "expected an object {service, retries, hedges, breaker, latency,"
+          + " endpoints}"));
+      return new Report.Destination("", 0, 0, "", latency, List.of());
     }
     List<Report.EndpointTraffic> endpoints = new ArrayList<>();
     JsonNode es = d.path("endpoints");
@@ -300,40 +302,57 @@ final class ReportEndpoints {
         endpoints.add(endpoint(es.get(i), path + ".endpoints[" + i + "]", bad));
       }
     }
+    latency(d.path("latency"), path + ".latency", latency, bad);
     return new Report.Destination(name(d, "service", bad, path), count(d, "retries", bad, false, path),
-        count(d, "hedges", bad, false, path), d.path("breaker").asText("closed"), endpoints);
+        count(d, "hedges", bad, false, path), d.path("breaker").asText("closed"), latency, endpoints);
+  }
+
+  /**
+   * {"firstUpperMicros": U, "counts": [c0, c1, ...]}: the counts of consecutive buckets, the first being
+   * the bucket whose upper bound is U µs ({@code -1}: the last bucket).
+   */
+  private static void latency(JsonNode l, String path, long[] into, List<Problem.Violation> bad) {
+    if (l.isMissingNode() || l.isNull()) {
+      return; // no samples
+    }
+    String expected = " (expected: {\"firstUpperMicros\": a bucket bound of io.mesh4j.internal.report.LatencyHistogram,"
+        + " \"counts\": [integers >= 0]})";
+    JsonNode counts = l.path("counts");
+    if (!l.isObject() || !l.path("firstUpperMicros").canConvertToExactIntegral() || !counts.isArray()) {
+      bad.add(new Problem.Violation(path, "not a histogram" + expected));
+      return;
+    }
+    long upper = l.path("firstUpperMicros").asLong();
+    int first = upper == -1 ? LatencyHistogram.BUCKETS - 1 : LatencyHistogram.bucketOfUpper(upper);
+    if (first < 0) {
+      bad.add(new Problem.Violation(path + ".firstUpperMicros", upper + " is not a bucket bound" + expected));
+      return;
+    }
+    if (first + counts.size() > LatencyHistogram.BUCKETS) {
+      bad.add(new Problem.Violation(path + ".counts", counts.size() + " counts from bucket " + first + " run past the"
+          + " last bucket (" + (LatencyHistogram.BUCKETS - 1) + ")" + expected));
+      return;
+    }
+    for (int i = 0; i < counts.size(); i++) {
+      JsonNode c = counts.get(i);
+      if (!c.canConvertToExactIntegral() || !c.canConvertToLong() || c.asLong() < 0) {
+        bad.add(new Problem.Violation(path + ".counts[" + i + "]", "expected an integer >= 0"));
+      } else {
+        into[first + i] = c.asLong();
+      }
+    }
   }
 
   private static Report.EndpointTraffic endpoint(JsonNode e, String path, List<Problem.Violation> bad) {
-    long[] latency = new long[LatencyHistogram.BUCKETS];
     if (!e.isObject()) {
       bad.add(new Problem.Violation(path, "expected an object {address, success, failure, timeout, cancelled,"
-          + " latency}"));
-      return new Report.EndpointTraffic("", 0, 0, 0, 0, false, 0, latency);
-    }
-    JsonNode l = e.path("latency");
-    if (!l.isMissingNode() && !l.isArray()) {
-      bad.add(new Problem.Violation(path + ".latency", "expected an array of [upper bound in µs, count]"));
-    } else {
-      for (int i = 0; i < l.size(); i++) {
-        JsonNode pair = l.get(i);
-        int bucket = pair.isArray() && pair.size() == 2 && pair.get(1).canConvertToExactIntegral()
-            && pair.get(1).asLong() >= 0
-            ? (pair.get(0).asLong() == -1 ? LatencyHistogram.BUCKETS - 1 : LatencyHistogram.bucketOfUpper(pair.get(0)
-                .asLong())) : -2;
-        if (bucket < 0) {
-          bad.add(new Problem.Violation(path + ".latency[" + i + "]", (bucket == -2 ? "expected [upper bound in µs,"
-              + " count >= 0]" : pair.get(0).asLong() + " is not a bucket bound") + " (the buckets of"
-              + " io.mesh4j.internal.report.LatencyHistogram)"));
-        } else {
-          latency[bucket] += pair.get(1).asLong();
-        }
-      }
+          + " ejected, timesEjected}"));
+      return new Report.EndpointTraffic("", 0, 0, 0, 0, false, 0);
     }
     return new Report.EndpointTraffic(text(e, "address", bad, true, path), count(e, "success", bad, false, path),
         count(e, "failure", bad, false, path), count(e, "timeout", bad, false, path),
         count(e, "cancelled", bad, false, path), e.path("ejected").asBoolean(false),
-        count(e, "timesEjected", bad, false, path), latency);
+        count(e, "timesEjected", bad, false, path));
   }
 
   private static String name(JsonNode n, String field, List<Problem.Violation> bad) {

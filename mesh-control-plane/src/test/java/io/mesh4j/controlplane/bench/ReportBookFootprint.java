@@ -80,15 +80,14 @@ public final class ReportBookFootprint {
     for (int d = 0; d < edges; d++) {
       int callee = (service + 1 + d) % Math.max(services, edges + 1);
       List<Report.EndpointTraffic> endpoints = new ArrayList<>();
-      for (int e = 0; e < 3; e++) {
-        long[] latency = new long[LatencyHistogram.BUCKETS];
-        for (int b = 0; b < 12; b++) {
-          latency[40 + b] = 1 + random.nextInt(20);
-        }
-        endpoints.add(new Report.EndpointTraffic("10.0." + callee + "." + e + ":8080", 100, 1, 0, 0, false, 0,
-            latency));
+      long[] latency = new long[LatencyHistogram.BUCKETS];
+      for (int b = 0; b < 12; b++) {
+        latency[40 + b] = 3 + random.nextInt(60);
       }
-      destinations.add(new Report.Destination("svc-" + callee, 1, 0, "closed", endpoints));
+      for (int e = 0; e < 3; e++) {
+        endpoints.add(new Report.EndpointTraffic("10.0." + callee + "." + e + ":8080", 100, 1, 0, 0, false, 0));
+      }
+      destinations.add(new Report.Destination("svc-" + callee, 1, 0, "closed", latency, endpoints));
     }
     return new Report("svc-" + service, "i-" + i, "10.1.0." + i + ":8080", "0.1.0", "17", "2026-12-07T00:00:00Z",
         Duration.ofSeconds(10), 0, 0, true, 1, Map.of(), destinations);

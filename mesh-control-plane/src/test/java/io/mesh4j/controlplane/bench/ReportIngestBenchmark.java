@@ -136,14 +136,15 @@ public final class ReportIngestBenchmark {
       int callee = (service + 1 + d) % services;
       ObjectNode dest = ds.addObject().put("service", "svc-" + callee).put("retries", 1).put("hedges", 0)
           .put("breaker", "closed");
+      ObjectNode latency = dest.putObject("latency").put("firstUpperMicros", LatencyHistogram.upperMicros(40));
+      ArrayNode counts = latency.putArray("counts");
+      for (int b = 0; b < 12; b++) {
+        counts.add(3 + random.nextInt(60));
+      }
       ArrayNode eps = dest.putArray("endpoints");
       for (int e = 0; e < 3; e++) {
-        ObjectNode ep = eps.addObject().put("address", "10.0." + callee + "." + e + ":8080").put("success", 100)
+        eps.addObject().put("address", "10.0." + callee + "." + e + ":8080").put("success", 100)
             .put("failure", 1).put("timeout", 0).put("cancelled", 0).put("ejected", false).put("timesEjected", 0);
-        ArrayNode latency = ep.putArray("latency");
-        for (int b = 0; b < 12; b++) {
-          latency.addArray().add(LatencyHistogram.upperMicros(40 + b)).add(1 + random.nextInt(20));
-        }
       }
     }
     return r;

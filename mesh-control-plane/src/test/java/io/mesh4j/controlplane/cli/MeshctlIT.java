@@ -140,13 +140,13 @@ class MeshctlIT {
   @Test
   void topologyAndClientsShowWhatTheClientsReported() {
     long current = cp.admin.put("/v1/services/orders/policy", "{\"timeouts\": {\"total\": \"2s\"}}").revision();
-    String latency = "[[" + io.mesh4j.internal.report.LatencyHistogram.upperMicros(
-        io.mesh4j.internal.report.LatencyHistogram.bucket(1_000_000)) + ",30]]";
+    String latency = "{\"firstUpperMicros\":" + io.mesh4j.internal.report.LatencyHistogram.upperMicros(
+        io.mesh4j.internal.report.LatencyHistogram.bucket(1_000_000)) + ",\"counts\":[30]}";
     assertThat(cp.client.post("/v1/reports", "{\"service\":\"checkout\",\"instance\":\"i-1\","
         + "\"address\":\"10.0.0.7:8080\",\"version\":\"0.1.0\",\"intervalMs\":10000,"
         + "\"revisions\":{\"orders\":" + current + "},\"destinations\":[{\"service\":\"orders\",\"retries\":0,"
-        + "\"hedges\":0,\"endpoints\":[{\"address\":\"10.0.0.1:80\",\"success\":27,\"failure\":3,"
-        + "\"latency\":" + latency + "}]}]}").status()).isEqualTo(202);
+        + "\"hedges\":0,\"latency\":" + latency + ",\"endpoints\":[{\"address\":\"10.0.0.1:80\",\"success\":27,"
+        + "\"failure\":3}]}]}").status()).isEqualTo(202);
 
     Run topology = meshctl(TestControlPlane.CLIENT, "topology", "--window", "10m");
     assertThat(topology.code).as(topology.err).isZero();

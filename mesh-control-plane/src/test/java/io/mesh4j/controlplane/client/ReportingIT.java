@@ -207,12 +207,12 @@ class ReportingIT {
   void aBadReportIsRefusedNamingEveryBadFieldAndChangesNothing() throws Exception {
     TestControlPlane cp = controlPlane();
     Http.Reply r = cp.client.post("/v1/reports", "{\"service\":\"Not A Name\",\"intervalMs\":-1,\"colour\":1,"
-        + "\"destinations\":[{\"service\":\"orders\",\"endpoints\":[{\"address\":\"a:1\",\"success\":-3,"
-        + "\"latency\":[[1100,2]]}]}]}");
+        + "\"destinations\":[{\"service\":\"orders\",\"latency\":{\"firstUpperMicros\":1100,\"counts\":[2]},"
+        + "\"endpoints\":[{\"address\":\"a:1\",\"success\":-3}]}]}");
     assertThat(r.status()).isEqualTo(400);
     assertThat(r.json().toString()).contains("$.service").contains("$.instance").contains("$.intervalMs")
         .contains("$.colour").contains("$.destinations[0].endpoints[0].success")
-        .contains("$.destinations[0].endpoints[0].latency[0]").doesNotContain("null");
+        .contains("$.destinations[0].latency.firstUpperMicros").contains("1100 is not a bucket bound").doesNotContain("null");
     assertThat(cp.client.get("/v1/clients").json().path("clients")).isEmpty();
     assertThat(cp.client.get("/v1/topology?window=5s").status()).isEqualTo(400);
     assertThat(cp.client.get("/v1/topology?window=5s").json().toString()).contains("query.window")

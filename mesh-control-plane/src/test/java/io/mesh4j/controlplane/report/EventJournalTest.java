@@ -88,7 +88,7 @@ class EventJournalTest {
   private static Report report(long timesEjected, boolean ejected, String breaker) {
     return new Report("checkout", "i-1", "10.0.0.7:8080", "0.1.0", "17", "2026-12-07T00:00:00Z",
         Duration.ofSeconds(10), 0, 0, true, 1, Map.of(), List.of(new Report.Destination("orders", 0, 0, breaker,
-            List.of(new Report.EndpointTraffic("10.0.0.1:80", 1, 0, 0, 0, ejected, timesEjected,
-                new long[LatencyHistogram.BUCKETS])))));
+            new long[LatencyHistogram.BUCKETS], List.of(new Report.EndpointTraffic("10.0.0.1:80", 1, 0, 0, 0, ejected,
+                timesEjected)))));
   }
 }

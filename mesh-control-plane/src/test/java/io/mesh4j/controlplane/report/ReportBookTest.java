@@ -31,8 +31,8 @@ class ReportBookTest {
   }
 
   private static Report.Destination orders(long success, long failure, long micros, long retries) {
-    return new Report.Destination("orders", retries, 0, "closed", List.of(new Report.EndpointTraffic(
-        "10.0.0.1:80", success, failure, 0, 0, false, 0, latencies(micros, success + failure))));
+    return new Report.Destination("orders", retries, 0, "closed", latencies(micros, success + failure),
+        List.of(new Report.EndpointTraffic("10.0.0.1:80", success, failure, 0, 0, false, 0)));
   }
 
   @Test
@@ -135,12 +135,13 @@ class ReportBookTest {
 
   @Test
   void aServicesEndpointsAddUpTheWindowAndCountTheCallersThatEjectThemNow() {
-    Report.EndpointTraffic one = new Report.EndpointTraffic("10.0.0.1:80", 9, 1, 0, 0, true, 1, latencies(2_000, 10));
-    Report.EndpointTraffic two = new Report.EndpointTraffic("10.0.0.2:80", 5, 0, 0, 0, false, 0, latencies(1_000, 5));
-    book.ingest(report("checkout", "a", Map.of(), new Report.Destination("orders", 0, 0, "closed", List.of(one, two))));
+    Report.EndpointTraffic one = new Report.EndpointTraffic("10.0.0.1:80", 9, 1, 0, 0, true, 1);
+    Report.EndpointTraffic two = new Report.EndpointTraffic("10.0.0.2:80", 5, 0, 0, 0, false, 0);
+    book.ingest(report("checkout", "a", Map.of(), new Report.Destination("orders", 0, 0, "closed", latencies(2_000, 15),
+        List.of(one, two))));
     ticker.advance(Duration.ofSeconds(10));
-    book.ingest(report("cart", "b", Map.of(), new Report.Destination("orders", 0, 0, "closed", List.of(
-        new Report.EndpointTraffic("10.0.0.1:80", 10, 0, 0, 0, false, 0, latencies(2_000, 10))))));
+    book.ingest(report("cart", "b", Map.of(), new Report.Destination("orders", 0, 0, "closed", latencies(2_000, 10),
+        List.of(new Report.EndpointTraffic("10.0.0.1:80", 10, 0, 0, 0, false, 0)))));
 
     assertThat(book.endpoints("orders", Duration.ofMinutes(1))).containsExactly(
         new ReportBook.EndpointView("10.0.0.1:80", 20, 19 / 20.0, 1),

@@ -28,8 +28,9 @@ import java.util.zip.GZIPOutputStream;
 /**
  * Sends the control plane a report of one {@link Mesh} every interval (jittered ±20%): who this
  * instance is, the policy revision it runs per service, its control-plane status, and per destination
- * service and endpoint what was sent since the last report (attempts by outcome, a mergeable latency
- * histogram, retries, hedges, breaker state, ejections). {@code POST /v1/reports}, gzip.
+ * service what was sent since the last report (a mergeable latency histogram of its attempts, retries,
+ * hedges, breaker state) and per endpoint the attempts by outcome and ejections. {@code POST /v1/reports},
+ * gzip.
  *
  * <p>It never slows a call: the call path only increments counters that exist anyway
  * ({@link TrafficCounters}, the runtimes' retry and hedge adders); this thread drains them. A report
@@ -165,11 +166,16 @@ final class Reporter implements AutoCloseable {
       d.put("breaker", mesh.breakers().state(rt.name()).map(st -> st.name().toLowerCase(java.util.Locale.ROOT))
           .orElse("closed"));
       ArrayNode eps = d.putArray("endpoints");
+      long[] latency = new long[LatencyHistogram.BUCKETS]; // every endpoint's, merged: the edge's histogram
       int n = 0;
       long attempts = 0;
       for (EndpointStats e : rt.endpoints()) {
         TrafficCounters.Interval i = e.traffic().drain();
         attempts += i.attempts();
+        long[] b = i.latency();
+        for (int k = 0; k < b.length; k++) {
+          latency[k] += b[k];
+        }
         if (i.attempts() == 0 && !e.isEjected()) {
           continue;
         }
@@ -182,21 +188,36 @@ final class Reporter implements AutoCloseable {
         ep.put("success", i.success()).put("failure", i.failure()).put("timeout", i.timeout())
             .put("cancelled", i.cancelled());
         ep.put("ejected", e.isEjected()).put("timesEjected", e.timesEjected());
-        ArrayNode latency = ep.putArray("latency");
-        long[] b = i.latency();
-        for (int k = 0; k < b.length; k++) {
-          if (b[k] != 0) {
-            latency.addArray().add(LatencyHistogram.upperMicros(k) == Long.MAX_VALUE ? -1
-                : LatencyHistogram.upperMicros(k)).add(b[k]);
-          }
-        }
       }
+      putLatency(d, latency);
       if (attempts > 0 || eps.size() > 0 || d.get("retries").asLong() > 0) {
         destinations.add(d);
       }
     }
     r.put("truncated", truncated);
     return r;
+  }
+
+  /** {"firstUpperMicros": U, "counts": [...]}: the counts of consecutive buckets from the first non-empty one. */
+  private static void putLatency(ObjectNode d, long[] latency) {
+    int lo = 0;
+    while (lo < latency.length && latency[lo] == 0) {
+      lo++;
+    }
+    if (lo == latency.length) {
+      return; // no samples: no histogram
+    }
+    int hi = latency.length - 1;
+    while (latency[hi] == 0) {
+      hi--;
+    }
+    ObjectNode l = d.putObject("latency");
+    long upper = LatencyHistogram.upperMicros(lo);
+    l.put("firstUpperMicros", upper == Long.MAX_VALUE ? -1 : upper);
+    ArrayNode counts = l.putArray("counts");
+    for (int k = lo; k <= hi; k++) {
+      counts.add(latency[k]);
+    }
   }
 
   private static void drain(ServiceRuntime rt) {
