@@ -68,6 +68,9 @@ public final class ServiceRuntime {
   /** Retries and hedges sent since the last control-plane report (LongAdder: no contention on the call path). */
   private final LongAdder retriesSent = new LongAdder();
   private final LongAdder hedgesSent = new LongAdder();
+  /** Endpoints removed from discovery and not reported since (guarded by {@code lock}). */
+  private final List<EndpointStats> departed = new ArrayList<>();
+  private static final int MAX_DEPARTED = 1_000;
 
   /**
    * What the retry layer needs, built from one {@link RetryPolicy}.
@@ -306,6 +309,21 @@ public final class ServiceRuntime {
     hedgesSent.increment();
   }
 
+  /**
+   * Endpoints removed from discovery since the last call (at most {@value #MAX_DEPARTED}), whose traffic
+   * counters still hold attempts not reported yet; the list is emptied.
+   */
+  public List<EndpointStats> drainDeparted() {
+    lock.lock();
+    try {
+      List<EndpointStats> out = List.copyOf(departed);
+      departed.clear();
+      return out;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Retries counted by {@link #countRetry} since the last call, which resets the count. */
   public long drainRetries() {
     return retriesSent.sumThenReset();
@@ -439,6 +457,11 @@ public final class ServiceRuntime {
             : old.endpoint().equals(ep) ? old : new EndpointStats(ep, old);
         next.put(ep.address(), st);
         list.add(st);
+      }
+      for (EndpointStats gone : statsByAddress.values()) {
+        if (!next.containsKey(gone.endpoint().address()) && departed.size() < MAX_DEPARTED) {
+          departed.add(gone); // its last counts (and attempts still in flight) go into the next report
+        }
       }
       statsByAddress.clear();
       statsByAddress.putAll(next);

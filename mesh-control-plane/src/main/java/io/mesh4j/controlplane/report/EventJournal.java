@@ -36,7 +36,10 @@ public final class EventJournal {
    */
   public record Event(long seq, Instant at, String kind, String service, String detail) {}
 
-  /** Events after a number, and whether older ones were dropped before they could be read. */
+  /**
+   * Events after a number, and whether some were missed: dropped before they could be read, or, when the
+   * number asked for is past the newest (the control plane restarted), the newest {@code limit} are given.
+   */
   public record Page(List<Event> events, long last, boolean missed) {}
 
   private final ArrayDeque<Event> events = new ArrayDeque<>();
@@ -98,6 +101,11 @@ public final class EventJournal {
       if (e.seq() > since && out.size() < limit) {
         out.add(e);
       }
+    }
+    if (since > seq) {
+      // A number this journal never gave: the control plane restarted (numbering starts again at 1).
+      // Tell the reader, and where to go on from.
+      return new Page(List.copyOf(events).subList(Math.max(0, events.size() - limit), events.size()), seq, true);
     }
     boolean missed = !events.isEmpty() && events.peekFirst().seq() > since + 1;
     return new Page(out, out.isEmpty() ? Math.max(since, 0) : out.get(out.size() - 1).seq(), missed);

@@ -48,6 +48,22 @@ public final class ReportBook {
   /** Every edge's counts since start, never reset: Prometheus counters ({@code /metrics}). */
   private final Map<Edge, EdgeCounts> totals = new HashMap<>();
   private long ingested;
+  /** The slot of the last housekeeping. */
+  private long sweptSlot = -1;
+  /** Endpoint series held (for the cap). */
+  private int endpointSeries;
+  private final int maxInstances;
+  private final int maxEdges;
+  private final int maxEndpoints;
+
+  /** A report that would take the book past one of its caps. */
+  public static final class TooManyException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    TooManyException(String message) {
+      super(message, null, false, false);
+    }
+  }
 
   /** A caller service and a callee service. */
   public record Edge(String from, String to) {}
@@ -81,6 +97,8 @@ public final class ReportBook {
     Instant lastWall;
     /** Since when it has run each service's policy behind the current one. */
     final Map<String, Long> behindSince = new HashMap<>();
+    /** The breakers it last reported not closed, by destination. */
+    final Map<String, String> breakers = new HashMap<>();
   }
 
   /**
@@ -98,6 +116,15 @@ public final class ReportBook {
    */
   public ReportBook(Ticker ticker, Duration staleGrace, ToLongFunction<String> currentPolicyRevision,
       EventJournal events) {
+    this(ticker, staleGrace, currentPolicyRevision, events, 20_000, 20_000, 100_000);
+  }
+
+  /** With caps on reporting instances, edges and endpoint series (past them, reports are refused). */
+  ReportBook(Ticker ticker, Duration staleGrace, ToLongFunction<String> currentPolicyRevision, EventJournal events,
+      int maxInstances, int maxEdges, int maxEndpoints) {
+    this.maxInstances = maxInstances;
+    this.maxEdges = maxEdges;
+    this.maxEndpoints = maxEndpoints;
     this.events = events;
     this.ticker = ticker;
     this.staleGrace = staleGrace;
@@ -105,28 +132,62 @@ public final class ReportBook {
     this.epoch = ticker.nanoTime();
   }
 
-  /** Adds a report's counts to the current slot and remembers it as its instance's latest. */
+  /**
+   * Adds a report's counts to the current slot and remembers it as its instance's latest.
+   *
+   * @throws TooManyException when a new instance, edge or endpoint would pass its cap (nothing is added)
+   */
   public synchronized void ingest(Report r) {
     long now = ticker.nanoTime();
     long slot = (now - epoch) / SLOT.toNanos();
+    if (slot != sweptSlot) { // housekeeping once per slot, whether or not anyone queries
+      sweptSlot = slot;
+      forget(slot);
+      expire(now);
+    }
+    checkCaps(r);
     for (Report.Destination d : r.destinations()) {
       Edge edge = new Edge(r.service(), d.service());
       edges.computeIfAbsent(edge, e -> new SlotSeries(SLOTS, true)).add(slot, d);
       totals.computeIfAbsent(edge, e -> new EdgeCounts()).add(d);
       Map<String, SlotSeries> byAddress = endpoints.computeIfAbsent(d.service(), k -> new HashMap<>());
       for (Report.EndpointTraffic e : d.endpoints()) {
-        byAddress.computeIfAbsent(e.address(), k -> new SlotSeries(SLOTS, false)).add(slot, e);
+        byAddress.computeIfAbsent(e.address(), k -> {
+          endpointSeries++;
+          return new SlotSeries(SLOTS, false);
+        }).add(slot, e);
       }
     }
     InstanceState s = instances.computeIfAbsent(r.instance(), k -> new InstanceState());
     if (events != null) {
-      ReportChanges.note(events, s.report, r);
+      ReportChanges.note(events, s.report, r, s.breakers);
     }
     s.report = r.withoutLatencies();
     s.lastNanos = now;
     s.lastWall = Instant.now();
     behind(s, now);
     ingested++;
+  }
+
+  private void checkCaps(Report r) {
+    if (!instances.containsKey(r.instance()) && instances.size() >= maxInstances) {
+      throw new TooManyException(maxInstances + " instances report already (the most the control plane keeps);"
+          + " instance '" + r.instance() + "' of " + r.service() + " is refused until one stops");
+    }
+    int newEdges = 0;
+    int newEndpoints = 0;
+    for (Report.Destination d : r.destinations()) {
+      newEdges += edges.containsKey(new Edge(r.service(), d.service())) ? 0 : 1;
+      Map<String, SlotSeries> known = endpoints.getOrDefault(d.service(), Map.of());
+      for (Report.EndpointTraffic e : d.endpoints()) {
+        newEndpoints += known.containsKey(e.address()) ? 0 : 1;
+      }
+    }
+    if (edges.size() + newEdges > maxEdges || endpointSeries + newEndpoints > maxEndpoints) {
+      throw new TooManyException("the control plane keeps at most " + maxEdges + " edges and " + maxEndpoints
+          + " endpoints with traffic in the last 10 minutes; this report from " + r.service() + " would add "
+          + newEdges + " edges and " + newEndpoints + " endpoints to " + edges.size() + " and " + endpointSeries);
+    }
   }
 
   /** An edge's counts since the control plane started. */
@@ -153,7 +214,7 @@ public final class ReportBook {
     long now = ticker.nanoTime();
     long current = (now - epoch) / SLOT.toNanos();
     forget(current);
-    double seconds = slots * (double) SLOT.toSeconds();
+    double seconds = covered(slots, now) / 1e9;
     List<EdgeStats> out = new ArrayList<>();
     TreeSet<String> services = new TreeSet<>();
     EdgeCounts scratch = new EdgeCounts(); // one array for all edges: a query allocates little
@@ -181,10 +242,32 @@ public final class ReportBook {
     return new Topology(SLOT.multipliedBy(slots), nodes, out);
   }
 
+  /**
+   * The time the last {@code slots} slots cover: the whole ones before the current slot plus what has
+   * passed of the current one, never more than the book has existed and never less than one slot (so
+   * that a rate right after a slot boundary or a restart is not divided by almost nothing).
+   */
+  private long covered(int slots, long now) {
+    long sinceStart = now - epoch;
+    long inCurrent = sinceStart % SLOT.toNanos();
+    long span = (slots - 1) * SLOT.toNanos() + inCurrent;
+    return Math.max(SLOT.toNanos(), Math.min(span, sinceStart));
+  }
+
   /** Drops the series with nothing left in the last 10 minutes (edges and endpoints that went away). */
   private void forget(long current) {
-    edges.values().removeIf(s -> s.lastSlot() <= current - SLOTS);
-    endpoints.values().forEach(m -> m.values().removeIf(s -> s.lastSlot() <= current - SLOTS));
+    edges.entrySet().removeIf(e -> {
+      boolean old = e.getValue().lastSlot() <= current - SLOTS;
+      if (old) {
+        totals.remove(e.getKey()); // its Prometheus counters go too; they restart from 0 if it comes back
+      }
+      return old;
+    });
+    endpoints.values().forEach(m -> m.values().removeIf(s -> {
+      boolean old = s.lastSlot() <= current - SLOTS;
+      endpointSeries -= old ? 1 : 0;
+      return old;
+    }));
     endpoints.values().removeIf(Map::isEmpty);
   }
 

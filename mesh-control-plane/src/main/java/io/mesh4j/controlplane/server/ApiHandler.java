@@ -95,7 +95,9 @@ final class ApiHandler extends Handler.Abstract {
     /** Whether the endpoint only reads memory (so it may run on the selector thread) or may block. */
     boolean blocks(String method) {
       return switch (this) {
-        case HEALTH, WATCH, SERVICES, INSTANCE_HEARTBEAT, REPORTS, CLIENTS, EVENTS -> false;
+        case HEALTH, WATCH, SERVICES, INSTANCE_HEARTBEAT, REPORTS -> false;
+        // These wait on the report book's lock, which a 10-minute topology holds for tens of ms.
+        case CLIENTS, EVENTS -> true;
         case TOPOLOGY, STATS, METRICS -> true; // merge up to 60 slots of edges: not on the selector thread
         case POLICY, INSTANCES, INSTANCE -> !method.equals("GET");
         case POLICY_HISTORY, POLICY_ROLLBACK -> true;
@@ -264,7 +266,8 @@ final class ApiHandler extends Handler.Abstract {
       throw new Problem(415, "Unsupported media type", Params.quote(type) + " (expected: application/json)");
     }
     // A watch body lists service names: up to 10,000 of them may exceed the general limit.
-    int limit = route == Route.WATCH ? Math.max(maxBodyBytes, WatchEndpoint.MAX_BODY_BYTES) : maxBodyBytes;
+    int limit = route == Route.WATCH ? Math.max(maxBodyBytes, WatchEndpoint.MAX_BODY_BYTES)
+        : route == Route.REPORTS ? Math.max(maxBodyBytes, ReportEndpoints.MAX_BODY_BYTES) : maxBodyBytes;
     long length = ex.request.getLength();
     if (length > drainBudget(limit)) {
       throw tooLarge(length, limit); // too much to read through: answer and close at once

@@ -27,6 +27,13 @@ import java.util.zip.GZIPInputStream;
 final class ReportEndpoints {
   /** A report is at most this large once decompressed (a gzip bomb stops here). */
   static final int MAX_REPORT_BYTES = 8 << 20;
+  /** A report's body as sent (gzip): a client at its own caps (200 destinations x 100 endpoints) fits. */
+  static final int MAX_BODY_BYTES = 4 << 20;
+  /** What a client sends at most, plus one "other" row per destination for endpoints past its cap. */
+  static final int MAX_DESTINATIONS = 200;
+  static final int MAX_ENDPOINTS = 101;
+  private static final Set<String> BREAKER_STATES = Set.of("closed", "open", "half_open", "disabled", "forced_open",
+      "metrics_only");
   private static final Set<String> FIELDS = Set.of("service", "instance", "address", "version", "jvm", "startedAt",
       "intervalMs", "dropped", "truncated", "controlPlane", "revisions", "destinations");
 
@@ -66,7 +73,11 @@ final class ReportEndpoints {
       }
       body = gunzip(body);
     }
-    book.ingest(parse(Json.parse(body)));
+    try {
+      book.ingest(parse(Json.parse(body)));
+    } catch (ReportBook.TooManyException e) {
+      throw new Problem(429, "Too many", e.getMessage()).header("Retry-After", "60");
+    }
     ex.send(202, Json.MAPPER.createObjectNode().put("accepted", true));
   }
 
@@ -244,8 +255,11 @@ final class ReportEndpoints {
     String instance = text(n, "instance", bad, true);
     String address = text(n, "address", bad, false);
     long intervalMs = count(n, "intervalMs", bad, true);
-    if (intervalMs != 0 && intervalMs < 100) {
-      bad.add(new Problem.Violation("$.intervalMs", intervalMs + " (expected: at least 100)"));
+    if (n.path("intervalMs").canConvertToExactIntegral() && n.path("intervalMs").asLong() >= 0
+        && (intervalMs < 100 || intervalMs > 600_000)) {
+      bad.add(new Problem.Violation("$.intervalMs", n.path("intervalMs").asText() + " (expected: 100..600000, the"
+          + " report interval in ms)"));
+      intervalMs = 10_000;
     }
     JsonNode cp = n.path("controlPlane");
     if (!cp.isMissingNode() && !cp.isObject()) {
@@ -271,6 +285,9 @@ final class ReportEndpoints {
     JsonNode ds = n.path("destinations");
     if (!ds.isMissingNode() && !ds.isArray()) {
       bad.add(new Problem.Violation("$.destinations", "expected an array"));
+    } else if (ds.size() > MAX_DESTINATIONS) {
+      bad.add(new Problem.Violation("$.destinations", ds.size() + " destinations (expected: at most "
+          + MAX_DESTINATIONS + " per report)"));
     } else {
       for (int i = 0; i < ds.size(); i++) {
         destinations.add(destination(ds.get(i), "$.destinations[" + i + "]", bad));
@@ -297,6 +314,9 @@ final class ReportEndpoints {
     JsonNode es = d.path("endpoints");
     if (!es.isArray()) {
       bad.add(new Problem.Violation(path + ".endpoints", "expected an array"));
+    } else if (es.size() > MAX_ENDPOINTS) {
+      bad.add(new Problem.Violation(path + ".endpoints", es.size() + " endpoints (expected: at most " + MAX_ENDPOINTS
+          + " per destination)"));
     } else {
       for (int i = 0; i < es.size(); i++) {
         endpoints.add(endpoint(es.get(i), path + ".endpoints[" + i + "]", bad));
@@ -304,7 +324,7 @@ final class ReportEndpoints {
     }
     latency(d.path("latency"), path + ".latency", latency, bad);
     return new Report.Destination(name(d, "service", bad, path), count(d, "retries", bad, false, path),
-        count(d, "hedges", bad, false, path), d.path("breaker").asText("closed"), latency, endpoints);
+        count(d, "hedges", bad, false, path), breaker(d, path, bad), latency, endpoints);
   }
 
   /**
@@ -341,6 +361,20 @@ final class ReportEndpoints {
         into[first + i] = c.asLong();
       }
     }
+  }
+
+  private static String breaker(JsonNode d, String path, List<Problem.Violation> bad) {
+    JsonNode b = d.path("breaker");
+    if (b.isMissingNode() || b.isNull()) {
+      return "closed";
+    }
+    if (!b.isTextual() || !BREAKER_STATES.contains(b.asText())) {
+      bad.add(new Problem.Violation(path + ".breaker", (b.isTextual() && b.asText().length() <= 40
+          ? Params.quote(b.asText()) : "that value") + " (expected one of: " + String.join(", ",
+          new java.util.TreeSet<>(BREAKER_STATES)) + ")"));
+      return "closed";
+    }
+    return b.asText();
   }
 
   private static Report.EndpointTraffic endpoint(JsonNode e, String path, List<Problem.Violation> bad) {

@@ -44,7 +44,8 @@ public record ServerConfig(String host, int port, Path dataDir, TokenAuthenticat
       throw new IllegalArgumentException("maxWait: " + maxWait + " (expected: at most 6 minutes)");
     }
     if (staleGrace == null || staleGrace.isNegative()) {
-      throw new IllegalArgumentException("staleGrace: " + staleGrace + " (expected: a duration >= 0)");
+      throw new IllegalArgumentException("staleGrace: " + (staleGrace == null ? "missing" : staleGrace)
+          + " (expected: a duration >= 0)");
     }
     if (maxThreads < 4) {
       throw new IllegalArgumentException("maxThreads: " + maxThreads + " (expected: >= 4)");

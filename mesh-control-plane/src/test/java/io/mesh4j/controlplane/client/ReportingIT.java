@@ -214,6 +214,11 @@ class ReportingIT {
         .contains("$.colour").contains("$.destinations[0].endpoints[0].success")
         .contains("$.destinations[0].latency.firstUpperMicros").contains("1100 is not a bucket bound").doesNotContain("null");
     assertThat(cp.client.get("/v1/clients").json().path("clients")).isEmpty();
+    Http.Reply odd = cp.client.post("/v1/reports", "{\"service\":\"checkout\",\"instance\":\"i-1\",\"intervalMs\":0,"
+        + "\"destinations\":[{\"service\":\"orders\",\"breaker\":\"sideways\",\"endpoints\":[]}]}");
+    assertThat(odd.status()).isEqualTo(400);
+    assertThat(odd.json().toString()).contains("$.intervalMs").contains("expected: 100..600000")
+        .contains("$.destinations[0].breaker").contains("'sideways' (expected one of: closed, disabled,");
     assertThat(cp.client.get("/v1/topology?window=5s").status()).isEqualTo(400);
     assertThat(cp.client.get("/v1/topology?window=5s").json().toString()).contains("query.window")
         .contains("expected: a duration from 10s to 10m");

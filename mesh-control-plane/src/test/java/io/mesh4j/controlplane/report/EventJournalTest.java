@@ -59,6 +59,12 @@ class EventJournalTest {
       assertThat(page.events().get(0).seq()).isEqualTo(6);
       assertThat(j.since(1_005, 10).events()).isEmpty();
       assertThat(j.since(1_005, 10).last()).isEqualTo(1_005);
+      assertThat(j.since(1_005, 10).missed()).isFalse();
+      // A reader from before a restart asks past the newest number: told, and given the newest.
+      EventJournal.Page restarted = j.since(5_000, 3);
+      assertThat(restarted.missed()).isTrue();
+      assertThat(restarted.last()).isEqualTo(1_005);
+      assertThat(restarted.events()).extracting(EventJournal.Event::seq).containsExactly(1_003L, 1_004L, 1_005L);
     }
   }
 
@@ -72,6 +78,9 @@ class EventJournalTest {
       book.ingest(report(0, false, "closed"));
       book.ingest(report(1, true, "open"));
       book.ingest(report(1, false, "half_open"));
+      book.ingest(new Report("checkout", "i-1", "10.0.0.7:8080", "0.1.0", "17", "2026-12-07T00:00:00Z",
+          Duration.ofSeconds(10), 0, 0, true, 1, Map.of(), List.of())); // nothing to say about orders
+      book.ingest(report(1, false, "closed")); // against half_open, its last reported state
       ticker.advance(Duration.ofSeconds(31));
       book.clients();
 
@@ -81,6 +90,7 @@ class EventJournalTest {
           "endpoint-ejected orders: checkout instance i-1 (10.0.0.7:8080) ejected orders endpoint 10.0.0.1:80"
               + " (ejection #1)",
           "breaker-changed orders: checkout instance i-1 (10.0.0.7:8080): circuit breaker of orders open -> half_open",
+          "breaker-changed orders: checkout instance i-1 (10.0.0.7:8080): circuit breaker of orders half_open -> closed",
           "client-left checkout: checkout instance i-1 (10.0.0.7:8080) stopped reporting (last report 31000 ms ago)");
     }
   }

@@ -49,7 +49,8 @@ class ReportBookTest {
     assertThat(e.to()).isEqualTo("orders");
     assertThat(e.attempts()).isEqualTo(1_200);
     assertThat(e.requests()).as("attempts less retries").isEqualTo(1_190);
-    assertThat(e.requestsPerSecond()).isEqualTo(1_190 / 60.0);
+    assertThat(e.requestsPerSecond()).as("over the 10 s the book has existed, not the whole minute")
+        .isEqualTo(1_190 / 10.0);
     assertThat(e.successRate()).isEqualTo(1_180 / 1_200.0);
     assertThat(e.p50Ms()).isEqualTo(1.024); // the bucket [896, 1024) us holds 1 ms
     assertThat(t.nodes()).extracting(ReportBook.Node::service, ReportBook.Node::instances)
@@ -95,13 +96,15 @@ class ReportBookTest {
     current.put("orders", 9L); // a policy change the client has not applied yet
     ticker.advance(Duration.ofSeconds(5));
     book.ingest(report("checkout", "a", Map.of("orders", 7L)));
-    ticker.advance(Duration.ofSeconds(30));
+    for (int i = 0; i < 3; i++) { // it keeps reporting every 10 s, still behind
+      ticker.advance(Duration.ofSeconds(10));
+      book.ingest(report("checkout", "a", Map.of("orders", 7L)));
+    }
     ReportBook.Client c = book.clients().get(0);
     assertThat(c.behind()).containsEntry("orders", new ReportBook.Behind(7, 9, 30_000));
     assertThat(c.stale()).as("exactly the grace: not yet").isFalse();
 
     ticker.advance(Duration.ofMillis(1));
-    book.ingest(report("checkout", "a", Map.of("orders", 7L)));
     assertThat(book.clients().get(0).stale()).isTrue();
 
     book.ingest(report("checkout", "a", Map.of("orders", 9L)));
@@ -149,5 +152,36 @@ class ReportBookTest {
     assertThat(book.endpoints("orders", Duration.ofSeconds(10))).as("the last slot only").containsExactly(
         new ReportBook.EndpointView("10.0.0.1:80", 10, 1.0, 1),
         new ReportBook.EndpointView("10.0.0.2:80", 0, null, 0));
+  }
+
+  @Test
+  void ratesDivideByTheTimeTheWindowCoversSoFar() {
+    ticker.advance(Duration.ofMinutes(5)); // long past the start
+    book.ingest(report("checkout", "a", Map.of(), orders(550, 0, 1_000, 0)));
+    ticker.advance(Duration.ofSeconds(5)); // half-way through the current slot
+    // 1 min window: 5 whole slots before the current one plus its 5 s so far.
+    assertThat(book.topology(Duration.ofMinutes(1)).edges().get(0).requestsPerSecond()).isEqualTo(550 / 55.0);
+  }
+
+  @Test
+  void reportsThatWouldPassACapAreRefusedWholeAndChangeNothing() {
+    ReportBook small = new ReportBook(ticker, Duration.ofSeconds(30), s -> 0, null, 2, 1, 100);
+    small.ingest(report("checkout", "a", Map.of(), orders(1, 0, 1_000, 0)));
+    assertThatThrownBy(() -> small.ingest(report("cart", "b", Map.of(), orders(1, 0, 1_000, 0))))
+        .isInstanceOf(ReportBook.TooManyException.class).hasMessageContaining("at most 1 edges");
+    assertThat(small.clients()).extracting(c -> c.report().instance()).containsExactly("a");
+    small.ingest(report("checkout", "b", Map.of(), orders(1, 0, 1_000, 0)));
+    assertThatThrownBy(() -> small.ingest(report("checkout", "c", Map.of())))
+        .isInstanceOf(ReportBook.TooManyException.class).hasMessageContaining("2 instances report already");
+    assertThat(small.topology(Duration.ofMinutes(1)).edges().get(0).attempts()).isEqualTo(2);
+  }
+
+  @Test
+  void housekeepingHappensOnIngestWithoutAnyQuery() {
+    ReportBook small = new ReportBook(ticker, Duration.ofSeconds(30), s -> 0, null, 1, 10, 100);
+    small.ingest(report("checkout", "a", Map.of()));
+    ticker.advance(Duration.ofSeconds(40)); // a's three intervals have passed: it is forgotten on the next ingest
+    small.ingest(report("checkout", "b", Map.of()));
+    assertThat(small.clients()).extracting(c -> c.report().instance()).containsExactly("b");
   }
 }

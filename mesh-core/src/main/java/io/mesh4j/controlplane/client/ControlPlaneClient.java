@@ -97,7 +97,7 @@ public final class ControlPlaneClient implements AutoCloseable {
   private final Registrar registrar;
   private final Duration reportInterval;
   private final String serviceName;
-  /** Used in reports when this instance is not registered (or not yet). */
+  /** This process's id in reports (not the registry's id, which changes on re-registration). */
   private final String localInstanceId = java.util.UUID.randomUUID().toString();
   private Reporter reporter;
 
@@ -172,8 +172,9 @@ public final class ControlPlaneClient implements AutoCloseable {
 
       @Override
       public String instanceId() {
-        String id = registrar == null ? null : registrar.instanceId();
-        return id != null ? id : localInstanceId;
+        // One id for the life of this client: the registry's id changes when the instance registers again
+        // (after an expiry), and the fleet would then count one process twice.
+        return localInstanceId;
       }
 
       @Override
@@ -730,7 +731,8 @@ public final class ControlPlaneClient implements AutoCloseable {
     public Builder reportInterval(Duration value) {
       if (value == null || value.isNegative() || (!value.isZero() && value.compareTo(Duration.ofMillis(100)) < 0)
           || value.compareTo(Duration.ofMinutes(10)) > 0) {
-        throw new IllegalArgumentException("reportInterval: " + value + " (expected: 0 to turn reporting off, or"
+        throw new IllegalArgumentException("reportInterval: " + (value == null ? "missing" : value)
+            + " (expected: 0 to turn reporting off, or"
             + " 100ms..10m)");
       }
       reportInterval = value;

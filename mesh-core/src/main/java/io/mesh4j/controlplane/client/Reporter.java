@@ -16,6 +16,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -36,7 +38,9 @@ import java.util.zip.GZIPOutputStream;
  * ({@link TrafficCounters}, the runtimes' retry and hedge adders); this thread drains them. A report
  * that cannot be sent is dropped and counted (its counts are lost, never queued), and the next report
  * says how many were dropped. Size is bounded: at most {@value #MAX_SERVICES} services and
- * {@value #MAX_ENDPOINTS} endpoints each (the rest are left out and counted in {@code truncated}).
+ * {@value #MAX_ENDPOINTS} endpoints each (further services are left out, further endpoints are added up
+ * in one row named {@code other}; both are counted in {@code truncated}). Endpoints that left discovery
+ * since the last report are reported once more, with their last counts.
  */
 final class Reporter implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(ControlPlaneClient.class.getName());
@@ -167,30 +171,46 @@ final class Reporter implements AutoCloseable {
           .orElse("closed"));
       ArrayNode eps = d.putArray("endpoints");
       long[] latency = new long[LatencyHistogram.BUCKETS]; // every endpoint's, merged: the edge's histogram
+      long[] other = new long[4]; // endpoints past MAX_ENDPOINTS, in one row so that the edge's sums hold
       int n = 0;
       long attempts = 0;
-      for (EndpointStats e : rt.endpoints()) {
+      List<EndpointStats> endpoints = new ArrayList<>(rt.endpoints());
+      List<EndpointStats> departed = rt.drainDeparted(); // removed from discovery: their last counts
+      endpoints.addAll(departed);
+      for (EndpointStats e : endpoints) {
         TrafficCounters.Interval i = e.traffic().drain();
         attempts += i.attempts();
         long[] b = i.latency();
         for (int k = 0; k < b.length; k++) {
           latency[k] += b[k];
         }
-        if (i.attempts() == 0 && !e.isEjected()) {
+        boolean ejected = e.isEjected() && !departed.contains(e);
+        if (i.attempts() == 0 && !ejected) {
           continue;
         }
         if (++n > MAX_ENDPOINTS) {
           truncated++;
+          other[0] += i.success();
+          other[1] += i.failure();
+          other[2] += i.timeout();
+          other[3] += i.cancelled();
           continue;
         }
         ObjectNode ep = eps.addObject();
         ep.put("address", e.endpoint().address());
         ep.put("success", i.success()).put("failure", i.failure()).put("timeout", i.timeout())
             .put("cancelled", i.cancelled());
-        ep.put("ejected", e.isEjected()).put("timesEjected", e.timesEjected());
+        ep.put("ejected", ejected).put("timesEjected", e.timesEjected());
+      }
+      if (n > MAX_ENDPOINTS) {
+        eps.addObject().put("address", "other").put("success", other[0]).put("failure", other[1])
+            .put("timeout", other[2]).put("cancelled", other[3]).put("ejected", false).put("timesEjected", 0);
       }
       putLatency(d, latency);
-      if (attempts > 0 || eps.size() > 0 || d.get("retries").asLong() > 0) {
+      // Sent when there is something to say, or the breaker is not closed (an open breaker sends nothing,
+      // and its state must still reach the control plane).
+      if (attempts > 0 || eps.size() > 0 || d.get("retries").asLong() > 0
+          || !d.get("breaker").asText().equals("closed")) {
         destinations.add(d);
       }
     }

@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * histograms merge by adding counts: across endpoints, instances and time windows.
  *
  * <p>Buckets are in microseconds: one per value below 4 µs, then four per power of two (each bucket
- * at most 25% wider than its lower bound), up to 2^35 µs (about 9.5 hours); longer latencies land in
+ * at most 25% wider than its lower bound), up to 2^36 µs (about 19 hours); longer latencies land in
  * the last bucket. {@link #BUCKETS} buckets in all.
  *
  * <p>Concurrency: {@link #record} is one atomic increment and allocates nothing. The counts are
