@@ -282,6 +282,7 @@ final class ApiHandler extends Handler.Abstract {
           throw tooLarge(length, limit); // -1 when chunked
         }
         ex.body = bytes;
+        ex.bodyRead = true;
         dispatch(ex, route, method);
       } catch (Throwable t) {
         fail(ex, t);
@@ -349,7 +350,19 @@ final class ApiHandler extends Handler.Abstract {
   }
 
   private static void fail(Exchange ex, Throwable t) {
-    ex.sendProblem(toProblem(ex, t));
+    Problem p = toProblem(ex, t);
+    if (!ex.bodyRead && hasContent(ex.request)) {
+      // Refused before its body was read (wrong content type, no token, bad route…): the body may still be
+      // on its way, so this connection cannot carry another request. Say so; a client that reused it would
+      // otherwise find it closed under its next request.
+      p.header("Connection", "close");
+    }
+    ex.sendProblem(p);
+  }
+
+  private static boolean hasContent(Request request) {
+    long length = request.getLength();
+    return length > 0 || (length < 0 && request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING));
   }
 
   static Problem toProblem(Exchange ex, Throwable t) {

@@ -38,6 +38,8 @@ final class Exchange {
   private final AtomicBoolean answered = new AtomicBoolean();
   private Query query;
   byte[] body = new byte[0];
+  /** Whether the request's body was read (to its end, or through past the limit). */
+  volatile boolean bodyRead;
   private static final java.util.Set<String> METHODS = java.util.Set.of("GET", "HEAD", "POST", "PUT", "DELETE",
       "PATCH", "OPTIONS");
   private ApiMetrics metrics;

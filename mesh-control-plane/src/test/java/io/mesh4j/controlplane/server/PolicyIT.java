@@ -226,6 +226,22 @@ class PolicyIT {
   }
 
   @Test
+  void aBodyRefusedBeforeItIsReadClosesTheConnectionSoNoRequestIsSentOnAClosingOne() {
+    // Before: the 415 came without Connection: close, the client reused the connection for its next
+    // request, and that request sometimes found it closed ("header parser received no bytes").
+    Http.Reply wrongType = cp.admin.send(cp.admin.builder(P).header("Content-Type", "text/plain")
+        .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build());
+    assertThat(wrongType.status()).isEqualTo(415);
+    assertThat(wrongType.header("Connection")).isEqualTo("close");
+    Http.Reply noToken = cp.http(null).put(P, "{}");
+    assertThat(noToken.status()).isEqualTo(401);
+    assertThat(noToken.header("Connection")).isEqualTo("close");
+    Http.Reply read = cp.admin.put(P + "?force=true", "{}");
+    assertThat(read.status()).as("refused after its body was read: the connection stays usable").isEqualTo(400);
+    assertThat(read.header("Connection")).isNull();
+  }
+
+  @Test
   void badServiceNamesAndPaths() {
     for (String name : List.of("Orders", "-orders", "orders-", "ord_ers", "a".repeat(64), "%20")) {
       Http.Reply r = cp.admin.put("/v1/services/" + name + "/policy", "{}");
