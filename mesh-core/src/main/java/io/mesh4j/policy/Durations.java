@@ -13,15 +13,19 @@ public final class Durations {
   /**
    * Parses a duration.
    *
-   * @throws IllegalArgumentException when the text is neither {@code <integer><unit>} nor ISO-8601
+   * <p>Strict: no surrounding spaces, ASCII digits only, nothing after the unit ("2s" followed by U+0000, and
+   * an Arabic-Indic digit three then "s", are refused, not read as 2 s and 3 s).
+   *
+   * @throws IllegalArgumentException when the text is neither {@code <integer><unit>} nor ISO-8601; its
+   *     message quotes the text, shortened
    */
   public static Duration parse(String text) {
-    String s = text.trim();
+    String s = text;
     if (s.startsWith("P") || s.startsWith("p") || s.startsWith("-P")) {
       try {
         return Duration.parse(s);
       } catch (DateTimeParseException e) {
-        throw new IllegalArgumentException("'" + text + "'");
+        throw new IllegalArgumentException(shown(text));
       }
     }
     int i = 0;
@@ -29,11 +33,11 @@ public final class Durations {
       i++;
     }
     int digitsStart = i;
-    while (i < s.length() && Character.isDigit(s.charAt(i))) {
+    while (i < s.length() && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
       i++;
     }
     if (i == digitsStart || i - digitsStart > 15) {
-      throw new IllegalArgumentException("'" + text + "'");
+      throw new IllegalArgumentException(shown(text));
     }
     long amount = Long.parseLong(s.substring(0, i));
     switch (s.substring(i)) {
@@ -50,8 +54,12 @@ public final class Durations {
       case "h":
         return Duration.ofHours(amount);
       default:
-        throw new IllegalArgumentException("'" + text + "'");
+        throw new IllegalArgumentException(shown(text));
     }
+  }
+
+  private static String shown(String text) {
+    return "'" + io.mesh4j.internal.JsonText.shortened(text) + "'";
   }
 
   /** Formats in the largest unit that represents {@code d} exactly ({@code 1500ms}, {@code 10s}). */

@@ -2,6 +2,7 @@ package io.mesh4j.policy;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.mesh4j.internal.JsonText;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
@@ -64,9 +65,10 @@ public final class PolicyCodec {
     try {
       root = MAPPER.readTree(json);
     } catch (JsonProcessingException e) {
+      String where = e.getLocation() == null ? ""
+          : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
       throw new InvalidPolicyException(java.util.List.of(new InvalidPolicyException.Violation("$",
-          "malformed JSON at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr()
-              + " (expected: a JSON object)")));
+          "malformed JSON" + where + " (expected: a JSON object)")));
     }
     return fromTree(root);
   }
@@ -113,6 +115,9 @@ public final class PolicyCodec {
     LimitPolicy limits = limits(root, v);
     FaultPolicy faults = faults(section(root, "faults", "faults", FAULT_FIELDS, v), "faults", d.faults(), v);
     List<Route> routes = routes(root, v);
+    // Last, so that a field's own message comes first: a null is not "the default" (leave the field out
+    // for that), and no string or field name may hold a control character or an unpaired surrogate.
+    JsonText.check(root, false, v::add);
 
     v.throwIfAny();
     return new ServicePolicy(new TimeoutPolicy(total, perAttempt),
@@ -130,14 +135,14 @@ public final class PolicyCodec {
     JsonNode on = r == null ? null : r.get("retryOn");
     if (on != null && !on.isNull()) {
       if (!on.isArray()) {
-        v.add("retries.retryOn", on + " (expected: an array of HTTP statuses such as [502, 503, 504])");
+        v.add("retries.retryOn", JsonText.shown(on) + " (expected: an array of HTTP statuses such as [502, 503, 504])");
       } else {
         List<Integer> list = new ArrayList<>();
         for (JsonNode n : on) {
           if (n.isIntegralNumber() && n.canConvertToInt()) {
             list.add(n.intValue());
           } else {
-            v.add("retries.retryOn", n + " (expected: an HTTP status 400..599)");
+            v.add("retries.retryOn", JsonText.shown(n) + " (expected: an HTTP status 400..599)");
           }
         }
         retryOn = list;
@@ -270,7 +275,7 @@ public final class PolicyCodec {
         if (pp.isTextual()) {
           pathPrefix = pp.asText();
         } else {
-          v.add(p + ".match.pathPrefix", pp + " (expected: a string)");
+          v.add(p + ".match.pathPrefix", JsonText.shown(pp) + " (expected: a string)");
         }
       }
       Map<String, String> headers = stringMap(m, p + ".match", "headers", v);
@@ -284,7 +289,7 @@ public final class PolicyCodec {
           String dp = p + ".destinations[" + j + "]";
           JsonNode dn = ds.get(j);
           if (!dn.isObject()) {
-            v.add(dp, dn + " (expected: an object)");
+            v.add(dp, JsonText.shown(dn) + " (expected: an object)");
             continue;
           }
           unknownFields(dn, dp, DESTINATION_FIELDS, v);
@@ -315,14 +320,14 @@ public final class PolicyCodec {
     }
     List<String> out = new ArrayList<>();
     if (!n.isArray()) {
-      v.add(path + "." + field, n + " (expected: an array of strings)");
+      v.add(path + "." + field, JsonText.shown(n) + " (expected: an array of strings)");
       return out;
     }
     for (JsonNode e : n) {
       if (e.isTextual()) {
         out.add(e.asText());
       } else {
-        v.add(path + "." + field, e + " (expected: a string)");
+        v.add(path + "." + field, JsonText.shown(e) + " (expected: a string)");
       }
     }
     return out;
@@ -335,7 +340,7 @@ public final class PolicyCodec {
     }
     Map<String, String> out = new java.util.LinkedHashMap<>();
     if (!n.isObject()) {
-      v.add(path + "." + field, n + " (expected: an object of string values)");
+      v.add(path + "." + field, JsonText.shown(n) + " (expected: an object of string values)");
       return out;
     }
     for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
@@ -343,7 +348,7 @@ public final class PolicyCodec {
       if (e.getValue().isTextual()) {
         out.put(e.getKey(), e.getValue().asText());
       } else {
-        v.add(path + "." + field + "." + e.getKey(), e.getValue() + " (expected: a string)");
+        v.add(path + "." + field + "." + e.getKey(), JsonText.shown(e.getValue()) + " (expected: a string)");
       }
     }
     return out;
@@ -357,7 +362,7 @@ public final class PolicyCodec {
     if (n.isNumber()) {
       return n.doubleValue();
     }
-    v.add(path + "." + field, n + " (expected: a number)");
+    v.add(path + "." + field, JsonText.shown(n) + " (expected: a number)");
     return dflt;
   }
 
@@ -514,7 +519,7 @@ public final class PolicyCodec {
         // fall through to the violation below
       }
     }
-    v.add(path + "." + field, n + " (expected: a duration such as \"250ms\", \"10s\", \"5m\" or \"PT1S\")");
+    v.add(path + "." + field, JsonText.shown(n) + " (expected: a duration such as \"250ms\", \"10s\", \"5m\" or \"PT1S\")");
     return null;
   }
 
@@ -526,7 +531,7 @@ public final class PolicyCodec {
     if (n.isIntegralNumber() && n.canConvertToInt()) {
       return n.intValue();
     }
-    v.add(path + "." + field, n + " (expected: an integer)");
+    v.add(path + "." + field, JsonText.shown(n) + " (expected: an integer)");
     return dflt;
   }
 
@@ -538,7 +543,7 @@ public final class PolicyCodec {
     if (n.isBoolean()) {
       return n.booleanValue();
     }
-    v.add(path + "." + field, n + " (expected: true or false)");
+    v.add(path + "." + field, JsonText.shown(n) + " (expected: true or false)");
     return dflt;
   }
 }

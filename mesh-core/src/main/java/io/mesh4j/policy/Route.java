@@ -54,9 +54,9 @@ public record Route(String name, Set<String> methods, String pathPrefix, Map<Str
   static void validate(String name, Set<String> methods, String pathPrefix, List<Destination> destinations,
       String p, Violations v) {
     v.check(name != null && name.matches("[A-Za-z0-9._-]{1,64}"), Violations.join(p, "name"),
-        name == null ? "missing" : "'" + name + "'", "1..64 of letters, digits, '.', '_', '-'");
+        name == null ? "missing" : io.mesh4j.internal.JsonText.shown(name), "1..64 of letters, digits, '.', '_', '-'");
     for (String m : methods) {
-      v.check(m.matches("[A-Z]{1,16}"), Violations.join(p, "match.methods"), "'" + m + "'",
+      v.check(m.matches("[A-Z]{1,16}"), Violations.join(p, "match.methods"), io.mesh4j.internal.JsonText.shown(m),
           "upper-case HTTP methods such as GET");
     }
     v.check(pathPrefix.isEmpty() || pathPrefix.startsWith("/"), Violations.join(p, "match.pathPrefix"),

@@ -7,8 +7,11 @@ import java.util.List;
 final class Violations {
   private final List<InvalidPolicyException.Violation> list = new ArrayList<>();
 
+  /** Records a problem, unless {@code path} already has one: a field is reported once, by its first. */
   void add(String path, String problem) {
-    list.add(new InvalidPolicyException.Violation(path, problem));
+    if (list.stream().noneMatch(v -> v.path().equals(path))) {
+      list.add(new InvalidPolicyException.Violation(path, problem));
+    }
   }
 
   /**
@@ -17,8 +20,8 @@ final class Violations {
    * reaches the range checks as null, and is not "missing").
    */
   void check(boolean ok, String path, Object value, String expected) {
-    if (!ok && list.stream().noneMatch(v -> v.path().equals(path))) {
-      add(path, value + " (expected: " + expected + ")");
+    if (!ok) {
+      add(path, io.mesh4j.internal.JsonText.shortened(String.valueOf(value)) + " (expected: " + expected + ")");
     }
   }
 

@@ -29,8 +29,20 @@ class DurationsTest {
   }
 
   @Test
-  void trimsSurroundingWhitespace() {
-    assertThat(Durations.parse(" 10s ")).isEqualTo(Duration.ofSeconds(10));
+  void isStrictAboutWhatSurroundsTheDurationAndWhatADigitIs() {
+    // Before: trim() also removed control characters, so "2s" + NUL was 2 s; and Java's digits include
+    // other scripts', so an Arabic-Indic three followed by "s" was 3 s.
+    for (String bad : List.of("2s\u0000", "\u00002s", " 10s ", "10s\n", "\t10s", "\u0663s", "1\uff10s")) {
+      assertThatThrownBy(() -> Durations.parse(bad)).as("'%s'", bad).isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+
+  @Test
+  void aLongBadInputIsShownShortInTheMessage() {
+    String huge = "9".repeat(200_000) + "s";
+    assertThatThrownBy(() -> Durations.parse(huge)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("(200001 characters)")
+        .satisfies(e -> assertThat(e.getMessage().length()).isLessThan(120));
   }
 
   @Test

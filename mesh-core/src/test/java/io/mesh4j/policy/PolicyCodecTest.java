@@ -70,15 +70,47 @@ class PolicyCodecTest {
   @Test
   void emptyDocumentIsTheDefault() {
     assertThat(PolicyCodec.fromJson("{}")).isEqualTo(ServicePolicy.DEFAULT);
-    assertThat(PolicyCodec.fromJson("{\"timeouts\": {}, \"balancer\": null, \"outlier\": {}}"))
-        .isEqualTo(ServicePolicy.DEFAULT);
+    assertThat(PolicyCodec.fromJson("{\"timeouts\": {}, \"outlier\": {}}")).isEqualTo(ServicePolicy.DEFAULT);
+  }
+
+  @Test
+  void nullIsNotTheDefaultAndEveryNullIsNamed() {
+    // Before: {"timeouts": {"total": null}} was accepted (and stored) as the default.
+    InvalidPolicyException e = invalid("""
+        {"timeouts": {"total": null}, "balancer": null,
+         "outlier": {"consecutiveFailures": 3, "maxEjectionTime": null},
+         "routes": [{"name": null, "destinations": [{"labels": {"v": null}, "weight": 100}]}]}""");
+    assertThat(paths(e)).containsExactlyInAnyOrder("timeouts.total", "balancer", "outlier.maxEjectionTime",
+        "routes[0].name", "routes[0].destinations[0].labels.v");
+    assertThat(e.violations()).filteredOn(v -> v.path().equals("timeouts.total")).singleElement()
+        .hasToString("timeouts.total: null (expected: a value; leave the field out to get its default)");
+  }
+
+  @Test
+  void controlCharactersAndUnpairedSurrogatesAreRefusedInValuesAndFieldNames() {
+    InvalidPolicyException e = invalid("""
+        {"timeouts": {"total": "2s\\u0000"},
+         "routes": [{"name": "r", "match": {"headers": {"x\\u0000y": "1", "z": "\\udc00"}},
+                     "destinations": [{"labels": {}, "weight": 100}]}]}""");
+    assertThat(paths(e)).containsExactlyInAnyOrder("timeouts.total", "routes[0].match.headers.\"x\\u0000y\"",
+        "routes[0].match.headers.z");
+    assertThat(e.getMessage()).contains("U+0000, a control character").contains("unpaired surrogate U+DC00")
+        .doesNotContain("\u0000");
+  }
+
+  @Test
+  void aLongBadValueIsShownShort() {
+    InvalidPolicyException e = invalid("{\"timeouts\": {\"total\": \"" + "9".repeat(200_000) + "s\"},"
+        + " \"routes\": [{\"name\": \"" + "n".repeat(10_000) + "\", \"destinations\": []}]}");
+    assertThat(e.getMessage().length()).isLessThan(1_000);
+    assertThat(e.getMessage()).contains("(200001 characters)").contains("(10000 characters)");
   }
 
   @Test
   void missingFieldsTakeTheirDefaults() {
     ServicePolicy p = PolicyCodec.fromJson("""
         {"timeouts": {"total": "2s"}, "balancer": {"algorithm": "p2c-least-request"},
-         "outlier": {"consecutiveFailures": 3, "maxEjectionTime": null}}""");
+         "outlier": {"consecutiveFailures": 3}}""");
 
     assertThat(p).isEqualTo(ServicePolicy.builder()
         .totalTimeout(Duration.ofSeconds(2))

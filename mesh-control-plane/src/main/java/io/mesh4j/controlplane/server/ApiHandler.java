@@ -157,6 +157,11 @@ final class ApiHandler extends Handler.Abstract {
       }
       if (m.route.hasBody(method)) {
         readBody(ex, m.route, method);
+      } else if (hasContent(request)) {
+        // A heartbeat, delete, rollback or read carries nothing: a body means the client meant something
+        // else (a register sent as a heartbeat?) and must hear so, not get a 200 for a request it did not make.
+        throw new Problem(400, "Unexpected body", method + " " + m.route.template() + " takes no body (expected:"
+            + " no content; send the request without a body)");
       } else if (m.route.blocks(method)) {
         Exchange blocking = ex;
         executor.execute(() -> {

@@ -10,6 +10,7 @@ import io.mesh4j.controlplane.store.Registration;
 import io.mesh4j.controlplane.store.ServiceState;
 import io.mesh4j.controlplane.store.Store;
 import io.mesh4j.discovery.Endpoint;
+import io.mesh4j.internal.JsonText;
 import io.mesh4j.policy.Durations;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -202,19 +203,22 @@ final class InstanceEndpoints {
     JsonNode t = body.get("ttl");
     if (t != null && !t.isNull()) {
       try {
-        ttl = Params.duration("ttl", t.isTextual() ? t.asText() : t.toString(), MIN_TTL, MAX_TTL);
+        ttl = Params.bodyDuration("ttl", t, MIN_TTL, MAX_TTL);
       } catch (Problem e) {
         v.addAll(e.violations());
       }
     }
+    // A null is not "the default": leave the field out for that (the rule policies follow too).
+    JsonText.check(body, false, (path, problem) -> v.add(new Problem.Violation(path, problem)));
     if (!v.isEmpty()) {
-      throw Problem.badRequest("Invalid instance", v);
+      Map<String, Problem.Violation> byPath = new LinkedHashMap<>();
+      v.forEach(x -> byPath.putIfAbsent(x.path(), x));
+      throw Problem.badRequest("Invalid instance", new ArrayList<>(byPath.values()));
     }
     return new InstanceSpec(host, port, weight, zone, labels, ttl);
   }
 
   private static String shorten(JsonNode n) {
-    String s = n.toString();
-    return s.length() > 80 ? s.substring(0, 80) + "..." : s;
+    return JsonText.shown(n);
   }
 }

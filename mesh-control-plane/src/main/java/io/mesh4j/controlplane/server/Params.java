@@ -26,13 +26,8 @@ final class Params {
 
   /** A revision: a non-negative integer. */
   static long revision(String path, String text) {
-    try {
-      long v = Long.parseLong(text.trim());
-      if (v >= 0) {
-        return v;
-      }
-    } catch (NumberFormatException e) {
-      // below
+    if (isDecimal(text, 18)) {
+      return Long.parseLong(text);
     }
     throw Problem.badRequest("Invalid revision", path, quote(text) + " (expected: a revision, an integer >= 0)");
   }
@@ -45,17 +40,12 @@ final class Params {
     if (header == null) {
       return Store.ANY;
     }
-    String t = header.trim();
+    String t = header.strip();
     if (t.startsWith("\"") && t.endsWith("\"") && t.length() >= 2) {
       t = t.substring(1, t.length() - 1);
     }
-    try {
-      long v = Long.parseLong(t);
-      if (v >= 0) {
-        return v;
-      }
-    } catch (NumberFormatException e) {
-      // below
+    if (isDecimal(t, 18)) {
+      return Long.parseLong(t);
     }
     throw Problem.badRequest("Invalid If-Match", "header.If-Match", quote(header)
         + " (expected: the revision to replace, as 12 or \"12\"; 0 to create only)");
@@ -74,9 +64,7 @@ final class Params {
     }
     Duration d = null;
     try {
-      String t = text.trim();
-      d = !t.isEmpty() && t.chars().allMatch(Character::isDigit) && t.length() <= 9
-          ? Duration.ofSeconds(Long.parseLong(t)) : Durations.parse(t);
+      d = isDecimal(text, 9) ? Duration.ofSeconds(Long.parseLong(text)) : Durations.parse(text);
     } catch (IllegalArgumentException e) {
       // below
     }
@@ -88,17 +76,50 @@ final class Params {
     return d;
   }
 
-  static int intParam(String path, String text, int min, int max) {
+  /**
+   * A duration in a JSON body: a string as in policies ({@code "30s"}, {@code "PT30S"}). A bare number is
+   * refused, as in policies: 30 could mean seconds or milliseconds.
+   */
+  static Duration bodyDuration(String path, com.fasterxml.jackson.databind.JsonNode n, Duration min, Duration max) {
+    Duration d = null;
     try {
-      int v = Integer.parseInt(text.trim());
+      d = n.isTextual() ? Durations.parse(n.textValue()) : null;
+    } catch (IllegalArgumentException e) {
+      // below
+    }
+    if (d == null || d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+      throw Problem.badRequest("Invalid duration", path, io.mesh4j.internal.JsonText.shown(n)
+          + " (expected: a duration string from " + Durations.format(min) + " to " + Durations.format(max)
+          + ", such as \"30s\" or \"500ms\")");
+    }
+    return d;
+  }
+
+  static int intParam(String path, String text, int min, int max) {
+    if (isDecimal(text, 9)) {
+      int v = Integer.parseInt(text);
       if (v >= min && v <= max) {
         return v;
       }
-    } catch (NumberFormatException e) {
-      // below
     }
     throw Problem.badRequest("Invalid parameter", path, quote(text) + " (expected: an integer " + min + ".." + max
         + ")");
+  }
+
+  /**
+   * Whether {@code text} is 1..{@code maxDigits} ASCII digits and nothing else: no sign, no spaces, no
+   * other script's digits (Java's {@code Long.parseLong} takes {@code "+13"} and Arabic-Indic digits).
+   */
+  static boolean isDecimal(String text, int maxDigits) {
+    if (text == null || text.isEmpty() || text.length() > maxDigits) {
+      return false;
+    }
+    for (int i = 0; i < text.length(); i++) {
+      if (text.charAt(i) < '0' || text.charAt(i) > '9') {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Quotes user input for an error message, shortened so a huge value does not come back whole. */
@@ -106,7 +127,6 @@ final class Params {
     if (s == null) {
       return "missing";
     }
-    String t = s.length() > 80 ? s.substring(0, 80) + "..." : s;
-    return "'" + t + "'";
+    return "'" + io.mesh4j.internal.JsonText.shortened(s) + "'";
   }
 }

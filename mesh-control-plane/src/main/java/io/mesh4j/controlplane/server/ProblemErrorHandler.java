@@ -12,6 +12,16 @@ import org.eclipse.jetty.util.Callback;
  * shutdown) come out as problem+json too, so a client has one error format to read. No stack traces.
  */
 final class ProblemErrorHandler extends ErrorHandler {
+  /**
+   * Every method gets the problem document. Jetty's default writes a body only for GET, POST and HEAD,
+   * so a PUT or DELETE it refused itself (an ambiguous path such as {@code /v1/services/%2e%2e/policy},
+   * a 1 MB header, an overflowing Content-Length), or an HTTP/2 preface ({@code PRI}), got an empty 400.
+   */
+  @Override
+  public boolean errorPageForMethod(String method) {
+    return true;
+  }
+
   @Override
   protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
       Callback callback) {

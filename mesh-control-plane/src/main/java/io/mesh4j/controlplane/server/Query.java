@@ -54,14 +54,25 @@ final class Query {
     return s.indexOf('%') < 0 && s.indexOf('+') < 0 ? s : URLDecoder.decode(s, StandardCharsets.UTF_8);
   }
 
-  /** The first value of {@code name}, or null. */
+  /**
+   * The value of a single-valued parameter, or null when absent.
+   *
+   * @throws Problem 400 when {@code name} is given more than once ({@code since=1&since=2}): which one
+   *     was meant is not ours to guess
+   */
   String getValue(String name) {
+    String value = null;
+    int seen = 0;
     for (String[] p : pairs) {
       if (p[0].equals(name)) {
-        return p[1];
+        value = p[1];
+        seen++;
       }
     }
-    return null;
+    if (seen > 1) {
+      throw Problem.badRequest("Invalid query", "query." + name, "given " + seen + " times (expected: once)");
+    }
+    return value;
   }
 
   /** Every value of {@code name}, in order (empty when absent). */

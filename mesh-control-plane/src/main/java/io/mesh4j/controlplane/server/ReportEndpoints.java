@@ -169,13 +169,11 @@ final class ReportEndpoints {
     if (text == null) {
       return absent;
     }
-    try {
-      long v = Long.parseLong(text.trim());
+    if (Params.isDecimal(text, 18)) {
+      long v = Long.parseLong(text);
       if (v >= min && v <= max) {
         return v;
       }
-    } catch (NumberFormatException e) {
-      // below
     }
     throw Problem.badRequest("Invalid query", path, Params.quote(text) + " (expected: " + expected + ")");
   }

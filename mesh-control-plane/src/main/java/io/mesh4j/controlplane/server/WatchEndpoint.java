@@ -9,6 +9,7 @@ import io.mesh4j.controlplane.store.Store;
 import io.mesh4j.controlplane.watch.Watch;
 import io.mesh4j.controlplane.watch.WatchHub;
 import io.mesh4j.controlplane.watch.WatchTimeouts;
+import io.mesh4j.internal.JsonText;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -135,22 +136,22 @@ final class WatchEndpoint {
       }
     }
     long since = 0;
-    String sinceText = q.getValue("since");
-    if (sinceText != null) {
-      try {
+    try {
+      String sinceText = q.getValue("since");
+      if (sinceText != null) {
         since = Params.revision("query.since", sinceText);
-      } catch (Problem p) {
-        v.addAll(p.violations());
       }
+    } catch (Problem p) {
+      v.addAll(p.violations());
     }
     Duration wait = defaultWait;
-    String waitText = q.getValue("wait");
-    if (waitText != null) {
-      try {
+    try {
+      String waitText = q.getValue("wait");
+      if (waitText != null) {
         wait = Params.duration("query.wait", waitText, Duration.ZERO, maxWait);
-      } catch (Problem p) {
-        v.addAll(p.violations());
       }
+    } catch (Problem p) {
+      v.addAll(p.violations());
     }
     if (!v.isEmpty()) {
       throw Problem.badRequest("Invalid watch", v);
@@ -206,7 +207,7 @@ final class WatchEndpoint {
     long since = 0;
     JsonNode s = body.get("since");
     if (s != null && !s.isNull()) {
-      if (s.canConvertToExactIntegral() && s.canConvertToLong() && s.asLong() >= 0) {
+      if (s.isIntegralNumber() && s.canConvertToLong() && s.asLong() >= 0) {
         since = s.asLong();
       } else {
         v.add(new Problem.Violation("since", Params.quote(s.toString()) + " (expected: a revision, an integer >= 0)"));
@@ -216,11 +217,17 @@ final class WatchEndpoint {
     JsonNode w = body.get("wait");
     if (w != null && !w.isNull()) {
       try {
-        wait = Params.duration("wait", w.isTextual() ? w.textValue() : w.toString(), Duration.ZERO, maxWait);
+        wait = Params.bodyDuration("wait", w, Duration.ZERO, maxWait);
       } catch (Problem p) {
         v.addAll(p.violations());
       }
     }
+    // A null is not "the default": leave the field out for that (the rule policies follow too).
+    JsonText.check(body, false, (path, problem) -> {
+      if (v.stream().noneMatch(x -> x.path().equals(path))) {
+        v.add(new Problem.Violation(path, problem));
+      }
+    });
     if (!v.isEmpty()) {
       throw Problem.badRequest("Invalid watch", v);
     }
