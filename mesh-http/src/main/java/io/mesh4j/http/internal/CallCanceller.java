@@ -11,6 +11,7 @@ import okio.AsyncTimeout;
  */
 final class CallCanceller extends AsyncTimeout {
   private final Call call;
+  private volatile boolean fired;
 
   CallCanceller(Call call) {
     this.call = call;
@@ -28,8 +29,14 @@ final class CallCanceller extends AsyncTimeout {
     return exit();
   }
 
+  /** Whether the timer fired; stays true. Safe to read from any thread (volatile, written once). */
+  boolean hasFired() {
+    return fired;
+  }
+
   @Override
   protected void timedOut() {
+    fired = true;
     call.cancel();
   }
 }

@@ -19,8 +19,10 @@ import okhttp3.Response;
  * anything is sent. Otherwise the deadline is made current for the layers below (the attempt layer
  * sends what is left of it downstream) and the call is cancelled when it passes.
  *
- * <p>The deadline covers the call up to the response headers; reading the body is bounded by
- * OkHttp's read timeout, so a caller streaming a large body is not cut off mid-way.
+ * <p>The deadline covers the whole call, reading the response body included ({@link DeadlineBody}):
+ * a server that answers its headers in time and then dribbles the body is cut off at the deadline, as
+ * on gRPC. A caller that streams a body for longer than its timeout needs a longer {@code
+ * timeouts.total} (or a method's {@code @Timeout}).
  */
 public final class DeadlineInterceptor extends MeshLayer {
 
@@ -52,6 +54,13 @@ public final class DeadlineInterceptor extends MeshLayer {
     boolean fired;
     try (Scope ignored = inheritedWins ? null : context.with(deadline).makeCurrent()) {
       Response response = chain.proceed(request);
+      if (!canceller.hasFired() && response.body().contentLength() != 0) {
+        // The canceller runs on until the body is read or closed; a read it cut short names the deadline.
+        long b = budget;
+        return response.newBuilder().body(new DeadlineBody(response.body(), canceller,
+            e -> new DeadlineExceededException(service, "deadline of " + Math.max(1, b / 1_000_000) + " ms ("
+                + source + ") passed while reading the response body", true, e))).build();
+      }
       fired = canceller.stop();
       if (!fired) {
         return response;
