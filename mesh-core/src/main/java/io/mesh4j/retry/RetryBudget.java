@@ -13,6 +13,15 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * ~1.2x its request rate instead of {@code maxAttempts} x — retries help with blips and cannot turn an
  * outage into a retry storm.
  *
+ * <h2>Failure-aware</h2>
+ * The budget also remembers how its retries ended. When at least {@value #MIN_RETRY_SAMPLES} retries
+ * ended in the window and fewer than {@value #PAUSE_BELOW_PERCENT}% of them succeeded, retrying is
+ * <em>paused</em>: {@link #tryWithdraw} refuses until those outcomes age out of the window, then a few
+ * retries probe again. So a backend that fails everything gets ~1.0x its request rate instead of the
+ * budget's 1.2x (Finagle and Linkerd stop at the budget), while failures that a retry does cure (a
+ * 20% random abort, one bad endpoint among several) keep their retries: those retries succeed. gRPC's
+ * retry throttling works from failures alone, which also stops retries that would have helped.
+ *
  * <h2>Concurrency</h2>
  * The window is a ring of {@value #SLOTS} time slots, each with its own deposit and withdrawal
  * counters in {@link AtomicLongArray}s: a request does one atomic add on one slot, no lock. A slot is
@@ -23,6 +32,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  */
 public final class RetryBudget {
   static final int SLOTS = 10;
+  /** Retry outcomes in the window needed before their success rate can pause retrying. */
+  static final int MIN_RETRY_SAMPLES = 10;
+  /** Retrying pauses when fewer than this share of the window's retries succeeded. */
+  static final int PAUSE_BELOW_PERCENT = 25;
 
   private final Ticker ticker;
   private final long slotNanos;
@@ -33,6 +46,8 @@ public final class RetryBudget {
   private final AtomicLongArray epochs = new AtomicLongArray(SLOTS);
   private final AtomicLongArray deposits = new AtomicLongArray(SLOTS);
   private final AtomicLongArray withdrawals = new AtomicLongArray(SLOTS);
+  private final AtomicLongArray retriesCured = new AtomicLongArray(SLOTS);
+  private final AtomicLongArray retriesFailed = new AtomicLongArray(SLOTS);
 
   /**
    * @param ttl          the window, at least 10 ms
@@ -71,6 +86,8 @@ public final class RetryBudget {
     if (seen != epoch && epochs.compareAndSet(i, seen, epoch)) {
       deposits.set(i, 0);
       withdrawals.set(i, 0);
+      retriesCured.set(i, 0);
+      retriesFailed.set(i, 0);
     }
     return i;
   }
@@ -93,11 +110,38 @@ public final class RetryBudget {
         w += withdrawals.get(i);
       }
     }
-    if (w >= (long) (d * percent) + reserve(now)) {
+    if (w >= (long) (d * percent) + reserve(now) || paused(epoch)) {
       return false;
     }
     withdrawals.incrementAndGet(current);
     return true;
+  }
+
+  /**
+   * Records how a retry ended: {@code cured} when the retried attempt's answer was not one to retry
+   * (whatever its status), false when it failed in a retryable way again. Call once per retried
+   * attempt, not for first attempts.
+   */
+  public void recordRetry(boolean cured) {
+    (cured ? retriesCured : retriesFailed).incrementAndGet(slot(epochOf(ticker.nanoTime())));
+  }
+
+  /** Whether retrying is paused now because the window's retries mostly failed. */
+  public boolean isPaused() {
+    return paused(epochOf(ticker.nanoTime()));
+  }
+
+  private boolean paused(long epoch) {
+    long cured = 0;
+    long failed = 0;
+    for (int i = 0; i < SLOTS; i++) {
+      if (epoch - epochs.get(i) < SLOTS) {
+        cured += retriesCured.get(i);
+        failed += retriesFailed.get(i);
+      }
+    }
+    long n = cured + failed;
+    return n >= MIN_RETRY_SAMPLES && cured * 100 < n * PAUSE_BELOW_PERCENT;
   }
 
   /** Retries still available now (for status pages). */
@@ -112,7 +156,7 @@ public final class RetryBudget {
         w += withdrawals.get(i);
       }
     }
-    return Math.max(0, (long) (d * percent) + reserve(now) - w);
+    return paused(epoch) ? 0 : Math.max(0, (long) (d * percent) + reserve(now) - w);
   }
 
   /** Retries allowed regardless of traffic: minPerSecond over the elapsed part of the window (>= 1 s). */

@@ -40,6 +40,61 @@ class RetryBudgetTest {
   }
 
   @Test
+  void retriesThatKeepFailingPauseRetryingUntilTheyAgeOutOfTheWindow() {
+    RetryBudget budget = new RetryBudget(Duration.ofSeconds(10), 0.2, 10, ticker);
+    for (int i = 0; i < 1000; i++) {
+      budget.deposit(); // 200 + 10 retries' worth of budget
+    }
+    for (int i = 0; i < RetryBudget.MIN_RETRY_SAMPLES - 1; i++) {
+      assertThat(budget.tryWithdraw()).isTrue();
+      budget.recordRetry(false);
+    }
+    assertThat(budget.isPaused()).as("9 failed retries are too few to judge").isFalse();
+    assertThat(budget.tryWithdraw()).isTrue();
+    budget.recordRetry(false);
+    // Ten retries, none cured: a backend failing everything gets no more retries, budget or not.
+    assertThat(budget.isPaused()).isTrue();
+    assertThat(budget.tryWithdraw()).isFalse();
+    assertThat(budget.available()).isZero();
+
+    ticker.advance(Duration.ofSeconds(9)); // still inside the 10 s window
+    assertThat(budget.tryWithdraw()).isFalse();
+    ticker.advance(Duration.ofSeconds(2)); // the failures left the window: retries probe again
+    budget.deposit();
+    assertThat(budget.isPaused()).isFalse();
+    assertThat(budget.tryWithdraw()).isTrue();
+  }
+
+  @Test
+  void retriesThatCureTheirCallsKeepTheirBudget() {
+    RetryBudget budget = new RetryBudget(Duration.ofSeconds(10), 0.2, 0, ticker);
+    for (int i = 0; i < 1000; i++) {
+      budget.deposit();
+    }
+    // A 20% random failure: a retry succeeds four times in five.
+    for (int i = 0; i < 100; i++) {
+      assertThat(budget.tryWithdraw()).isTrue();
+      budget.recordRetry(i % 5 != 0);
+    }
+    assertThat(budget.isPaused()).isFalse();
+    assertThat(withdrawAll(budget)).isEqualTo(100); // the rest of the 20% share
+  }
+
+  @Test
+  void retryingPausesBelowAQuarterCured() {
+    RetryBudget budget = new RetryBudget(Duration.ofSeconds(10), 1.0, 0, ticker);
+    for (int i = 0; i < 1000; i++) {
+      budget.deposit();
+    }
+    for (int i = 0; i < 20; i++) {
+      budget.recordRetry(i < 5); // 5 of 20 cured: 25%, not below
+    }
+    assertThat(budget.isPaused()).isFalse();
+    budget.recordRetry(false); // 5 of 21
+    assertThat(budget.isPaused()).isTrue();
+  }
+
+  @Test
   void theReserveAccruesAtMinPerSecondUpToTheWindow() {
     RetryBudget budget = new RetryBudget(Duration.ofSeconds(10), 0.2, 10, ticker);
     assertThat(withdrawAll(budget)).isEqualTo(10);

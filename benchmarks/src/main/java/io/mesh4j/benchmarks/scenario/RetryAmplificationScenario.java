@@ -41,6 +41,7 @@ import okhttp3.Response;
  */
 final class RetryAmplificationScenario {
   private static final byte[] FAILED = "unavailable".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] OK = "ok".getBytes(StandardCharsets.US_ASCII);
   private static final TextMapGetter<Headers> GETTER = new TextMapGetter<>() {
     @Override
     public Iterable<String> keys(Headers carrier) {
@@ -65,8 +66,15 @@ final class RetryAmplificationScenario {
    * @param relayMarker whether each service copies {@value MeshHeaders#NO_RETRY} onto its own answer
    * @param breaker     whether the circuit breaker is on (the default) at every mesh of the variant; off,
    *                    the variant measures retries alone
+   * @param failPercent the share of requests the backend fails (503): 100, or 20 at random (seeded) to
+   *                    check that retries still cure independent failures
    */
-  record Variant(String label, int hops, RetryPolicy retries, boolean relayMarker, boolean breaker) {}
+  record Variant(String label, int hops, RetryPolicy retries, boolean relayMarker, boolean breaker,
+      int failPercent) {
+    Variant(String label, int hops, RetryPolicy retries, boolean relayMarker, boolean breaker) {
+      this(label, hops, retries, relayMarker, breaker, 100);
+    }
+  }
 
   /**
    * What one variant measured; {@code received[i]} is what S(i+1) received, the last entry the backend.
@@ -105,7 +113,9 @@ final class RetryAmplificationScenario {
         new Variant("naive, marker relayed", 3, NAIVE, true, false),
         new Variant("budgeted (defaults), marker not relayed", 3, BUDGETED, false, false),
         new Variant("budgeted (defaults), marker relayed", 3, BUDGETED, true, false),
-        new Variant("all defaults (breaker on), marker relayed", 3, BUDGETED, true, true));
+        new Variant("all defaults (breaker on), marker relayed", 3, BUDGETED, true, true),
+        new Variant("budgeted (defaults), 20% random 503", 0, BUDGETED, true, false, 20),
+        new Variant("budgeted (defaults), marker relayed, 20% random 503", 3, BUDGETED, true, false, 20));
   }
 
   private final Config config;
@@ -187,10 +197,15 @@ final class RetryAmplificationScenario {
     }
     ServicePolicy policy = builder.build();
     LongAdder topCircuitOpen = new LongAdder();
+    java.util.Random random = new java.util.Random(42); // thread-safe; seeded: the same draws each run
     LoopbackServer backend = LoopbackServer.start("failing", exchange -> {
       try (exchange) {
         exchange.getRequestBody().readAllBytes();
-        LoopbackServer.respond(exchange, 503, FAILED); // no Retry-After: retries wait their backoff only
+        if (v.failPercent() >= 100 || random.nextInt(100) < v.failPercent()) {
+          LoopbackServer.respond(exchange, 503, FAILED); // no Retry-After: retries wait their backoff only
+        } else {
+          LoopbackServer.respond(exchange, 200, OK);
+        }
       }
     });
     List<Hop> hops = new ArrayList<>();

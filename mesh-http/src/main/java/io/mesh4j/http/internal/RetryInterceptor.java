@@ -39,7 +39,9 @@ import okhttp3.Response;
  * Never retried: anything once the call's deadline has passed or the wait would pass it, a response
  * marked {@value MeshHeaders#NO_RETRY} by a mesh client further down, a one-shot request body.
  *
- * <p>Every retry takes a token from the service's {@code RetryBudget}; every call deposits one. When
+ * <p>Every retry takes a token from the service's {@code RetryBudget}; every call deposits one, and
+ * every retried attempt tells the budget whether the retry cured the call (retries that mostly fail
+ * pause retrying: see {@code RetryBudget}). When
  * the budget is spent, attempts are exhausted or time runs out, the response passed up is marked
  * {@value MeshHeaders#NO_RETRY} so that mesh clients upstream do not retry it again.
  */
@@ -116,6 +118,9 @@ public final class RetryInterceptor extends MeshLayer {
         }
         String reason = response != null ? retryReason(response, idempotent, policy)
             : retryReason(failure, scope.neverSent, idempotent, chain);
+        if (attempt > 1) {
+          retries.budget().recordRetry(reason == null); // retries that keep failing pause retrying
+        }
         if (reason == null) {
           return result(response, failure, false);
         }
