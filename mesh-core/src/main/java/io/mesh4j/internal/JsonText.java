@@ -134,12 +134,17 @@ public final class JsonText {
    * alone), else its first {@link #SHOWN} characters and its length.
    */
   public static String shortened(String s) {
-    return s.length() <= 2 * SHOWN ? s : cut(s) + " (" + s.length() + " characters)";
+    return s.length() <= 2 * SHOWN ? escaped(s, s.length()) : cut(s) + " (" + s.length() + " characters)";
   }
 
   private static String cut(String s) {
-    StringBuilder b = new StringBuilder(Math.min(s.length(), SHOWN) + 8);
-    int end = Math.min(s.length(), SHOWN);
+    return escaped(s, SHOWN);
+  }
+
+  /** The first {@code max} characters, control characters and surrogates escaped; "..." when cut. */
+  private static String escaped(String s, int max) {
+    StringBuilder b = new StringBuilder(Math.min(s.length(), max) + 8);
+    int end = Math.min(s.length(), max);
     for (int i = 0; i < end; i++) {
       char c = s.charAt(i);
       if (c < 0x20 || c == 0x7f || Character.isSurrogate(c)) {
@@ -148,7 +153,7 @@ public final class JsonText {
         b.append(c);
       }
     }
-    if (s.length() > SHOWN) {
+    if (s.length() > max) {
       b.append("...");
     }
     return b.toString();

@@ -102,15 +102,8 @@ public final class RetryBudget {
     long now = ticker.nanoTime();
     long epoch = epochOf(now);
     int current = slot(epoch);
-    long d = 0;
-    long w = 0;
-    for (int i = 0; i < SLOTS; i++) {
-      if (epoch - epochs.get(i) < SLOTS) { // slots older than the window no longer count
-        d += deposits.get(i);
-        w += withdrawals.get(i);
-      }
-    }
-    if (w >= (long) (d * percent) + reserve(now) || paused(epoch)) {
+    if (inWindow(withdrawals, epoch) >= (long) (inWindow(deposits, epoch) * percent) + reserve(now)
+        || paused(epoch)) {
       return false;
     }
     withdrawals.incrementAndGet(current);
@@ -132,15 +125,8 @@ public final class RetryBudget {
   }
 
   private boolean paused(long epoch) {
-    long cured = 0;
-    long failed = 0;
-    for (int i = 0; i < SLOTS; i++) {
-      if (epoch - epochs.get(i) < SLOTS) {
-        cured += retriesCured.get(i);
-        failed += retriesFailed.get(i);
-      }
-    }
-    long n = cured + failed;
+    long cured = inWindow(retriesCured, epoch);
+    long n = cured + inWindow(retriesFailed, epoch);
     return n >= MIN_RETRY_SAMPLES && cured * 100 < n * PAUSE_BELOW_PERCENT;
   }
 
@@ -148,15 +134,19 @@ public final class RetryBudget {
   public long available() {
     long now = ticker.nanoTime();
     long epoch = epochOf(now);
-    long d = 0;
-    long w = 0;
+    return paused(epoch) ? 0
+        : Math.max(0, (long) (inWindow(deposits, epoch) * percent) + reserve(now) - inWindow(withdrawals, epoch));
+  }
+
+  /** The sum of {@code counts} over the window's slots; slots older than the window no longer count. */
+  private long inWindow(AtomicLongArray counts, long epoch) {
+    long sum = 0;
     for (int i = 0; i < SLOTS; i++) {
       if (epoch - epochs.get(i) < SLOTS) {
-        d += deposits.get(i);
-        w += withdrawals.get(i);
+        sum += counts.get(i);
       }
     }
-    return paused(epoch) ? 0 : Math.max(0, (long) (d * percent) + reserve(now) - w);
+    return sum;
   }
 
   /** Retries allowed regardless of traffic: minPerSecond over the elapsed part of the window (>= 1 s). */

@@ -30,6 +30,10 @@ final class ProblemErrorHandler extends ErrorHandler {
         : message);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, Exchange.PROBLEM_JSON);
     response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+    // Jetty answers these before reading the request's body, and closes the connection when a body was
+    // left unread: say so, or a client reuses the connection and its next request finds it closed
+    // ("header parser received no bytes"; found by ApiFuzzIT: POST /%00 with a body, then any request).
+    response.getHeaders().put(HttpHeader.CONNECTION, "close");
     if (code == 503) {
       response.getHeaders().put("Retry-After", "1");
     }
