@@ -64,7 +64,7 @@ public final class JsonText {
         Map.Entry<String, JsonNode> e = it.next();
         String key = e.getKey();
         String bad = badText(key);
-        String child = path.isEmpty() ? shownKey(key) : path + "." + shownKey(key);
+        String child = path.isEmpty() ? key(key) : path + "." + key(key);
         if (bad != null) {
           report(out, count, child, "the field name contains " + bad);
         } else {
@@ -125,8 +125,39 @@ public final class JsonText {
     return '"' + cut(s) + '"' + (s.length() > SHOWN ? " (" + s.length() + " characters)" : "");
   }
 
-  private static String shownKey(String key) {
+  /** A field name as a path shows it: as it is when short and clean, else quoted, escaped and cut. */
+  public static String key(String key) {
     return key.length() > SHOWN || badText(key) != null ? quoted(key) : key;
+  }
+
+  /**
+   * A copy of {@code n} without its {@code null} fields and array elements, for reading documents written
+   * before {@code null} was refused (a policy a control plane stored then): there a null meant "the
+   * default", which is what leaving the field out means now.
+   */
+  public static JsonNode withoutNulls(JsonNode n) {
+    if (n.isObject()) {
+      com.fasterxml.jackson.databind.node.ObjectNode out = com.fasterxml.jackson.databind.node.JsonNodeFactory
+          .instance.objectNode();
+      for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        if (!e.getValue().isNull()) {
+          out.set(e.getKey(), withoutNulls(e.getValue()));
+        }
+      }
+      return out;
+    }
+    if (n.isArray()) {
+      com.fasterxml.jackson.databind.node.ArrayNode out = com.fasterxml.jackson.databind.node.JsonNodeFactory
+          .instance.arrayNode();
+      for (JsonNode e : n) {
+        if (!e.isNull()) {
+          out.add(withoutNulls(e));
+        }
+      }
+      return out;
+    }
+    return n;
   }
 
   /**

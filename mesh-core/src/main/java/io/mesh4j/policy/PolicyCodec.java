@@ -348,7 +348,7 @@ public final class PolicyCodec {
       if (e.getValue().isTextual()) {
         out.put(e.getKey(), e.getValue().asText());
       } else {
-        v.add(path + "." + field + "." + e.getKey(), JsonText.shown(e.getValue()) + " (expected: a string)");
+        v.add(path + "." + field + "." + JsonText.key(e.getKey()), JsonText.shown(e.getValue()) + " (expected: a string)");
       }
     }
     return out;
@@ -501,7 +501,7 @@ public final class PolicyCodec {
     for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
       String f = it.next().getKey();
       if (!known.contains(f)) {
-        v.add(Violations.join(path, f), "unknown field (expected one of: "
+        v.add(Violations.join(path, JsonText.key(f)), "unknown field (expected one of: "
             + String.join(", ", new java.util.TreeSet<>(known)) + ")");
       }
     }

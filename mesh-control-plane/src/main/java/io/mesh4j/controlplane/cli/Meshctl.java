@@ -138,6 +138,9 @@ public final class Meshctl {
     public Integer call() throws IOException {
       String body = file.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
           : Files.readString(Path.of(file), StandardCharsets.UTF_8);
+      if (body.startsWith("\uFEFF")) {
+        body = body.substring(1); // a byte order mark, as some editors write: the API takes UTF-8 without one
+      }
       ApiClient.Reply r = root.client().send("PUT", path(service, "/policy"), body,
           ifRevision == null ? null : ifRevision.toString());
       root.out().println("applied policy of " + service + ": revision " + r.body().path("revision").asLong());

@@ -134,7 +134,7 @@ final class InstanceEndpoints {
     for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
       String f = it.next();
       if (!FIELDS.contains(f)) {
-        v.add(new Problem.Violation(f, "unknown field (expected one of: " + String.join(", ", new TreeSet<>(FIELDS))
+        v.add(new Problem.Violation(JsonText.key(f), "unknown field (expected one of: " + String.join(", ", new TreeSet<>(FIELDS))
             + ")"));
       }
     }
@@ -187,7 +187,7 @@ final class InstanceEndpoints {
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = l.fields(); it.hasNext(); ) {
           Map.Entry<String, JsonNode> e = it.next();
-          String path = "labels." + e.getKey();
+          String path = "labels." + JsonText.key(e.getKey());
           if (!LABEL_KEY.matcher(e.getKey()).matches()) {
             v.add(new Problem.Violation(path, "bad label name (expected: 1..63 letters, digits, '.', '_', '/', '-')"));
           } else if (!e.getValue().isTextual() || e.getValue().asText().length() > 256) {

@@ -36,7 +36,7 @@ final class ReportParser {
     for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
       String f = it.next();
       if (!FIELDS.contains(f)) {
-        bad.add(new Problem.Violation("$." + f, "unknown field (expected one of: " + String.join(", ",
+        bad.add(new Problem.Violation("$." + io.mesh4j.internal.JsonText.key(f), "unknown field (expected one of: " + String.join(", ",
             new java.util.TreeSet<>(FIELDS)) + ")"));
       }
     }

@@ -178,7 +178,7 @@ final class WatchEndpoint {
     for (java.util.Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
       String f = it.next();
       if (!BODY_FIELDS.contains(f)) {
-        v.add(new Problem.Violation(f, "unknown field (expected one of: services, since, wait)"));
+        v.add(new Problem.Violation(JsonText.key(f), "unknown field (expected one of: services, since, wait)"));
       }
     }
     Set<String> services = new LinkedHashSet<>();

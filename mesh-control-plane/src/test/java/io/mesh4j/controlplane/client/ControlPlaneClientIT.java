@@ -325,6 +325,22 @@ class ControlPlaneClientIT {
   }
 
   @Test
+  void aPolicyStoredWithANullBeforeNullWasRefusedIsStillApplied() throws Exception {
+    // The API now refuses null; a control plane from before stored it as given, meaning "the default".
+    // A client must read such a policy, not reject it whole (and lose its routes) after an upgrade.
+    TestControlPlane cp = controlPlane(freePort());
+    cp.server.store().putPolicy("orders", "{\"timeouts\":{\"total\":\"900ms\",\"perAttempt\":null},"
+        + "\"balancer\":null}", io.mesh4j.controlplane.store.Store.ANY);
+    ControlPlaneClient client = client(cp.server.uri(), backendRegistration());
+    Mesh mesh = mesh(client);
+    OkHttpClient http = MeshOkHttp.client(mesh, new OkHttpClient());
+    await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> call(http).equals("200 orders-1"));
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> mesh.service("orders").policy().timeouts().total().equals(Duration.ofMillis(900)));
+    assertThat(client.status().lastError()).isNull();
+  }
+
+  @Test
   void aClientStartingWhileTheControlPlaneIsDownServesFromTheCache() throws Exception {
     int port = freePort();
     TestControlPlane cp = controlPlane(port);

@@ -159,10 +159,13 @@ class HostileInputIT {
       Raw r = raw(method + " /v1/services/%zz/policy HTTP/1.1\r\nHost: x\r\n" + auth
           + "Content-Length: 0\r\n\r\n");
       assertProblem(r, 400);
-      // An ambiguous path reaches the API (which drains a body before refusing): there is no such route.
-      Raw ambiguous = raw(method + " /v1/services/%2e%2e/policy HTTP/1.1\r\nHost: x\r\n" + auth
-          + "Content-Length: 0\r\n\r\n");
-      assertProblem(ambiguous, 404);
+      // An ambiguous path reaches the API (which reads a body through before refusing) and is refused there.
+      for (String path : List.of("/v1/services/%2e%2e/policy", "/v1/services/x/%2e%2e/orders/policy",
+          "/v1/services/orders%2Fx/policy", "/v1//services/orders/policy", "/v1/services/orders;x=1/policy")) {
+        Raw ambiguous = raw(method + " " + path + " HTTP/1.1\r\nHost: x\r\n" + auth + "Content-Length: 0\r\n\r\n");
+        assertProblem(ambiguous, 400);
+        assertThat(ambiguous.body).contains("Invalid path");
+      }
     }
     Raw hugeHeader = raw("PUT " + POLICY + " HTTP/1.1\r\nHost: x\r\n" + auth + "If-Match: " + "1".repeat(1 << 20)
         + "\r\nContent-Length: 2\r\n\r\n{}");
@@ -170,6 +173,10 @@ class HostileInputIT {
     Raw overflow = raw("PUT " + POLICY + " HTTP/1.1\r\nHost: x\r\n" + auth
         + "Content-Length: 99999999999999999999999\r\n\r\n{}");
     assertProblem(overflow, 400);
+    // A client waiting for "100 Continue" is refused before it uploads anything (no 100 first).
+    Raw expect = raw("PUT " + POLICY + " HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+        + "Content-Type: application/json\r\nContent-Length: 5000000\r\n\r\n");
+    assertProblem(expect, 401);
     Raw preface = raw("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
     assertThat(preface.status).isGreaterThanOrEqualTo(400);
     assertThat(preface.head.toLowerCase(Locale.ROOT)).contains("content-type: application/problem+json");
@@ -189,6 +196,15 @@ class HostileInputIT {
     Http.Reply host = cp.client.post(INSTANCES, "{\"host\": \"" + "h".repeat(100_000) + "\", \"port\": 1}");
     assertThat(host.status()).isEqualTo(400);
     assertThat(host.raw().body().length()).isLessThan(1_000);
+
+    // A long field name is a path; it is shown short too.
+    Http.Reply key = cp.admin.put(POLICY, "{\"" + "k".repeat(50_000) + "\": 1}");
+    assertThat(key.status()).isEqualTo(400);
+    assertThat(key.raw().body().length()).isLessThan(1_000);
+    Http.Reply label = cp.client.post(INSTANCES, "{\"host\": \"h\", \"port\": 1, \"labels\": {\"" + "k".repeat(50_000)
+        + "\": \"v\"}}");
+    assertThat(label.status()).isEqualTo(400);
+    assertThat(label.raw().body().length()).isLessThan(1_000);
 
     Http.Reply deep = cp.admin.put(POLICY, "[".repeat(2_000) + "]".repeat(2_000));
     assertThat(deep.status()).isEqualTo(400);

@@ -605,7 +605,9 @@ public final class ControlPlaneClient implements AutoCloseable {
       return new VersionedPolicy(service, k.policyRevision(), null);
     }
     try {
-      ServicePolicy p = PolicyCodec.fromTree(k.policy());
+      // Nulls dropped first: a control plane from before null was refused may have stored one, meaning
+      // "the default" (what leaving the field out means now); refusing it would lose the whole policy.
+      ServicePolicy p = PolicyCodec.fromTree(io.mesh4j.internal.JsonText.withoutNulls(k.policy()));
       return new VersionedPolicy(service, k.policyRevision(), p);
     } catch (InvalidPolicyException e) {
       lastError = "policy of '" + service + "' at revision " + k.policyRevision() + " rejected, keeping the one in force: "

@@ -118,8 +118,13 @@ public final class RetryInterceptor extends MeshLayer {
         }
         String reason = response != null ? retryReason(response, idempotent, policy)
             : retryReason(failure, scope.neverSent, idempotent, chain);
-        if (attempt > 1) {
-          retries.budget().recordRetry(reason == null); // retries that keep failing pause retrying
+        if (attempt > 1 && !chain.call().isCanceled()) {
+          // Retries that keep failing pause retrying. Cured: an answer that is not to be retried, below
+          // 500 and not given up on further down. A call cancelled (by its deadline or its caller) says
+          // nothing either way; any other failure is a retry that failed.
+          boolean cured = response != null && reason == null && response.code() < 500
+              && response.header(MeshHeaders.NO_RETRY) == null;
+          retries.budget().recordRetry(cured);
         }
         if (reason == null) {
           return result(response, failure, false);
