@@ -126,11 +126,15 @@ public final class ServiceRuntime {
     final boolean anyEjected;
     final long nextReadmitNanos;
 
-    State(ServicePolicy policy, Retries retries, long policyRevision, long endpointsRevision, Balancer balancer,
-        List<EndpointStats> endpoints) {
-      this.policy = policy;
-      this.retries = retries;
-      this.policyRevision = policyRevision;
+    /** The plan of a call under this policy (routed plans hang off it): made once per revision. */
+    final CallPlan plan;
+
+    State(CallPlan plan, long endpointsRevision, Balancer balancer, List<EndpointStats> endpoints) {
+      this.plan = plan;
+      this.policy = plan.policy();
+      this.retries = plan.retries();
+      this.policyRevision = plan.policyRevision();
+      ServicePolicy policy = this.policy;
       this.endpointsRevision = endpointsRevision;
       this.balancer = balancer;
       int threshold = policy.outlier().panicThresholdPercent();
@@ -181,8 +185,8 @@ public final class ServiceRuntime {
     this.serviceAttributes = Attributes.of(MeshTelemetry.SERVICE, name);
     this.defaultPolicy = defaultPolicy;
     this.latencies = new RecentLatencies(ticker);
-    this.state = new State(defaultPolicy, retriesFor(defaultPolicy.retries()), 0, -1, Balancers.create(defaultPolicy.balancer(), ticker, random),
-        List.of());
+    this.state = new State(CallPlan.of(name, defaultPolicy, 0, retriesFor(defaultPolicy.retries())), -1,
+        Balancers.create(defaultPolicy.balancer(), ticker, random), List.of());
   }
 
   /** The logical service name. */
@@ -227,15 +231,36 @@ public final class ServiceRuntime {
   }
 
   /**
-   * Routing (layer 3): the first route of the policy matching the request, and for a weighted split the
-   * destination drawn at random by weight; {@link RouteKey#NONE} when no route matches. Taken once per
-   * logical call and passed to every {@link #pick} of the call.
+   * The route of a call made now: {@code route(plan(), method, path, header).route()}. Transports take
+   * the whole {@link CallPlan} instead, so that the route and the rest of the call's rules come from one
+   * policy revision.
    *
    * @param header looks up a request header by lower-case name (null when absent)
    */
   public RouteKey route(String method, String path, UnaryOperator<String> header) {
-    State s = state;
-    List<Route> routes = s.policy.routes();
+    return route(plan(), method, path, header).route();
+  }
+
+  /**
+   * The plan of a call made now, unrouted: one snapshot of the policy in force, with its retry budget,
+   * timeouts, hedging and faults. Take it once per logical call and give every layer of the call this
+   * plan (or the one {@link #route(CallPlan, String, String, UnaryOperator)} makes of it). Allocates
+   * nothing: the plan is made when the policy arrives.
+   */
+  public CallPlan plan() {
+    return state.plan;
+  }
+
+  /**
+   * Routing (layer 3) within {@code plan}'s own policy, not the one in force now: the first of its
+   * routes matching the request and, for a weighted split, the destination drawn at random by weight.
+   * Returns the plan routed there (the route's faults and hedging in force, the plan's overrides kept),
+   * or {@code plan} unrouted when no route matches.
+   *
+   * @param header looks up a request header by lower-case name (null when absent)
+   */
+  public CallPlan route(CallPlan plan, String method, String path, UnaryOperator<String> header) {
+    List<Route> routes = plan.policy().routes();
     for (int r = 0; r < routes.size(); r++) {
       Route route = routes.get(r);
       if (route.matches(method, path, header)) {
@@ -247,10 +272,10 @@ public final class ServiceRuntime {
             // walk to the destination whose weight interval holds the point
           }
         }
-        return new RouteKey(s.policy, r, d, route, ds.get(d));
+        return plan.routedTo(r, d);
       }
     }
-    return RouteKey.NONE;
+    return plan.route().matched() ? plan.unrouted() : plan;
   }
 
   /**
@@ -484,7 +509,7 @@ public final class ServiceRuntime {
       Balancer balancer = policy.balancer().equals(s.policy.balancer()) ? s.balancer
           : Balancers.create(policy.balancer(), ticker, random);
       Retries retries = policy.retries().equals(s.retries.policy()) ? s.retries : retriesFor(policy.retries());
-      state = new State(policy, retries, vp.revision(), s.endpointsRevision, balancer, s.endpoints());
+      state = new State(CallPlan.of(name, policy, vp.revision(), retries), s.endpointsRevision, balancer, s.endpoints());
     } finally {
       lock.unlock();
     }
@@ -547,7 +572,7 @@ public final class ServiceRuntime {
 
   /** Publishes {@code s} with another endpoint list (ejection state, endpoint set); policy unchanged. */
   private void publish(State s, long endpointsRevision, List<EndpointStats> endpoints) {
-    state = new State(s.policy, s.retries, s.policyRevision, endpointsRevision, s.balancer, endpoints);
+    state = new State(s.plan, endpointsRevision, s.balancer, endpoints);
   }
 
   @Override

@@ -7,8 +7,8 @@ import io.grpc.ClientCall;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import io.mesh4j.CallPlan;
 import io.mesh4j.DeadlineExceededException;
-import io.mesh4j.RouteKey;
 import io.mesh4j.NoEndpointsException;
 import io.mesh4j.Outcome;
 import io.mesh4j.ServiceRuntime;
@@ -20,7 +20,6 @@ import io.mesh4j.deadline.Deadline;
 import io.mesh4j.limit.LimitExceededException;
 import io.mesh4j.limit.ServiceLimiter;
 import io.mesh4j.policy.FaultPolicy;
-import io.mesh4j.policy.ServicePolicy;
 import io.mesh4j.telemetry.MeshTelemetry;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
@@ -168,7 +167,8 @@ final class ClientLayersCall<Q, R> extends ClientCall<Q, R> implements Consumer<
       closeHere(Status.UNAVAILABLE.withDescription(e.getMessage()).withCause(e), false);
       return;
     }
-    ServicePolicy policy = runtime.policy();
+    // The call's one plan: route, faults and the rest from one policy revision, for every attempt.
+    CallPlan plan = runtime.plan();
 
     // 2. Deadline: the earliest of the call's own and the mesh context's.
     CallOptions opts = options;
@@ -224,9 +224,10 @@ final class ClientLayersCall<Q, R> extends ClientCall<Q, R> implements Consumer<
 
     // Routing: decided once for the call; every attempt (gRPC's retries and hedges) picks within it.
     // gRPC calls are HTTP/2 POSTs to /<service>/<method>: path-prefix and header routes apply as to HTTP.
-    RouteKey route = policy.routes().isEmpty() ? RouteKey.NONE
-        : runtime.route("POST", "/" + method.getFullMethodName(), name -> MeshPicker.header(headers, name));
-    opts = opts.withOption(MeshCallOptions.CALL_PICKS, new CallPicks(route));
+    if (!plan.policy().routes().isEmpty()) {
+      plan = runtime.route(plan, "POST", "/" + method.getFullMethodName(), name -> MeshPicker.header(headers, name));
+    }
+    opts = opts.withOption(MeshCallOptions.CALL_PICKS, new CallPicks(plan));
     // gRPC's retries and hedges happen below this call: count them per attempt, as HTTP counts its own.
     // Always: the control-plane report counts them too (one small object per call; gRPC allocates far more).
     opts = opts.withStreamTracerFactory(new AttemptCounter(telemetry, runtime, span));
@@ -240,7 +241,7 @@ final class ClientLayersCall<Q, R> extends ClientCall<Q, R> implements Consumer<
     // 5. Faults. Aborts: here once per call on a channel of the application's own; on a mesh channel
     // the load balancer's picker injects them per attempt (below gRPC's retries, as on HTTP), except
     // those with a code gRPC does not let a picker report (it would make them INTERNAL): here too.
-    FaultPolicy faults = route.matched() && route.route().faults() != null ? route.route().faults() : policy.faults();
+    FaultPolicy faults = plan.faults(); // the route's, else the service's
     boolean abortsHere = owner.abortsPerCall || (faults.abortPercent() > 0
         && !ClientFaults.pickerCanReport(ClientFaults.codeFor(faults.abortStatus())));
     if (abortsHere) {

@@ -8,6 +8,7 @@ import io.grpc.LoadBalancer.PickSubchannelArgs;
 import io.grpc.LoadBalancer.SubchannelPicker;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import io.mesh4j.CallPlan;
 import io.mesh4j.NoEndpointsException;
 import io.mesh4j.RouteKey;
 import io.mesh4j.ServiceRuntime;
@@ -74,19 +75,21 @@ final class MeshPicker extends SubchannelPicker {
     Consumer<PickTrace> listener = args.getCallOptions().getOption(MeshCallOptions.PICK_LISTENER);
     PickTrace trace = listener == null ? null : new PickTrace();
     CallPicks picks = args.getCallOptions().getOption(MeshCallOptions.CALL_PICKS);
-    RouteKey route;
+    CallPlan plan;
     if (picks != null) {
-      route = picks.route; // decided once for the call by the client interceptor
-    } else if (runtime.policy().routes().isEmpty()) {
-      route = RouteKey.NONE;
+      plan = picks.plan; // taken and routed once for the call by the client interceptor
     } else {
-      // No interceptor on this channel: route this pick on its own. gRPC calls are HTTP/2 POSTs to
-      // /<service>/<method>: path-prefix and header routes apply as to HTTP.
-      Metadata headers = args.getHeaders();
-      route = runtime.route("POST", "/" + args.getMethodDescriptor().getFullMethodName(),
-          name -> header(headers, name));
+      plan = runtime.plan();
+      if (!plan.policy().routes().isEmpty()) {
+        // No interceptor on this channel: route this pick on its own. gRPC calls are HTTP/2 POSTs to
+        // /<service>/<method>: path-prefix and header routes apply as to HTTP.
+        Metadata headers = args.getHeaders();
+        plan = runtime.route(plan, "POST", "/" + args.getMethodDescriptor().getFullMethodName(),
+            name -> header(headers, name));
+      }
     }
-    PickResult aborted = abortIfDrawn(args, route);
+    RouteKey route = plan.route();
+    PickResult aborted = abortIfDrawn(args, plan);
     if (aborted != null) {
       return aborted;
     }
@@ -137,11 +140,8 @@ final class MeshPicker extends SubchannelPicker {
    * answer with that status, so UNAVAILABLE aborts are retried within the attempts and throttling.
    * Wait-for-ready calls are the exception: their aborts are drops, which gRPC does not retry.
    */
-  private PickResult abortIfDrawn(PickSubchannelArgs args, RouteKey route) {
-    FaultPolicy faults = runtime.policy().faults();
-    if (route.matched() && route.route().faults() != null) {
-      faults = route.route().faults();
-    }
+  private PickResult abortIfDrawn(PickSubchannelArgs args, CallPlan plan) {
+    FaultPolicy faults = plan.faults(); // the route's, else the service's
     if (faults.abortPercent() <= 0 || args.getCallOptions().getOption(MeshCallOptions.ABORTS_INJECTED)
         || !ClientFaults.draw(faults.abortPercent(), runtime.random())) {
       return null;

@@ -1,9 +1,9 @@
 package io.mesh4j.http.internal;
 
 import io.mesh4j.AttemptTimeoutException;
+import io.mesh4j.CallPlan;
 import io.mesh4j.http.MeshHeaders;
 import io.mesh4j.policy.FaultPolicy;
-import io.mesh4j.policy.Route;
 import io.mesh4j.Mesh;
 import io.mesh4j.Outcome;
 import io.mesh4j.ServiceRuntime;
@@ -54,13 +54,9 @@ public final class AttemptInterceptor extends MeshLayer {
     AttemptScope scope = tagged != null ? tagged : AttemptScope.current();
     Context context = scope != null && scope.context != null ? scope.context : Context.current();
     int number = scope == null ? 1 : scope.number;
-    FaultPolicy faults = runtime.policy().faults();
-    if (scope != null && scope.route.matched()) {
-      Route route = scope.route.route();
-      if (route != null && route.faults() != null) {
-        faults = route.faults();
-      }
-    }
+    // The call's plan, as routed above: faults, route and timeouts of the revision the call started under.
+    CallPlan plan = scope != null && scope.plan != null ? scope.plan : CallPlans.of(runtime, request);
+    FaultPolicy faults = plan.faults();
     if (faults.active()) {
       Response injected = Faults.apply(faults, runtime.random(), chain, request, number);
       if (injected != null) {
@@ -69,13 +65,13 @@ public final class AttemptInterceptor extends MeshLayer {
     }
     // The decision trace is allocated only when a sampled span will carry it.
     PickTrace trace = Span.fromContext(context).isRecording() ? new PickTrace() : null;
-    EndpointStats chosen = scope == null ? runtime.pick(null, trace) : runtime.pick(scope.route, scope.avoid, trace);
+    EndpointStats chosen = runtime.pick(plan.route(), scope == null ? null : scope.avoid, trace);
     if (scope != null) {
       scope.used = chosen;
       scope.neverSent = false;
     }
     try {
-      return attempt(chain, request, service, runtime, context, chosen, trace, number);
+      return attempt(chain, request, service, runtime, plan, context, chosen, trace, number);
     } catch (IOException e) {
       if (scope != null) {
         scope.neverSent = neverSent(e);
@@ -89,7 +85,8 @@ public final class AttemptInterceptor extends MeshLayer {
     return e instanceof ConnectException || e instanceof NoRouteToHostException || e instanceof UnknownHostException;
   }
 
-  private Response attempt(Chain chain, Request request, String service, ServiceRuntime runtime, Context context,
+  private Response attempt(Chain chain, Request request, String service, ServiceRuntime runtime, CallPlan plan,
+      Context context,
       EndpointStats chosen, PickTrace trace, int attemptNumber) throws IOException {
     Span span = Span.fromContext(context);
     Endpoint endpoint = chosen.endpoint();
@@ -108,7 +105,7 @@ public final class AttemptInterceptor extends MeshLayer {
     // The per-attempt timeout bounds connect, write and each read of this attempt through OkHttp's own
     // socket timeouts, so a timed-out attempt fails alone and the call can still be retried; the
     // call's deadline (layer 2) is what cancels the call as a whole.
-    Duration perAttempt = runtime.policy().timeouts().perAttempt();
+    Duration perAttempt = plan.perAttemptTimeout();
     Deadline deadline = Deadline.fromContext(context);
     Chain attemptChain = chain;
     long attemptMillis = 0;

@@ -15,8 +15,12 @@ final class AttemptScope {
   private static final ThreadLocal<AttemptScope> CURRENT = new ThreadLocal<>();
 
   int number = 1;
-  /** The routing layer's decision (ServiceRuntime.route), sticky across retries. */
-  io.mesh4j.RouteKey route = io.mesh4j.RouteKey.NONE;
+  /**
+   * The call's plan as the routing layer routed it (route, faults, hedging, timeouts), the same for every
+   * attempt of the call: retries and hedges stay in the subset the call was routed to. Null only in a
+   * layer stack without the routing and retry layers.
+   */
+  io.mesh4j.CallPlan plan;
   EndpointStats avoid;
   EndpointStats used;
   /** The caller's context, for attempts running on another thread (hedges); null: the current one. */

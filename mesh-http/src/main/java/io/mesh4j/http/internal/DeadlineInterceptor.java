@@ -1,14 +1,13 @@
 package io.mesh4j.http.internal;
 
+import io.mesh4j.CallPlan;
 import io.mesh4j.DeadlineExceededException;
 import io.mesh4j.Mesh;
 import io.mesh4j.ServiceRuntime;
 import io.mesh4j.deadline.Deadline;
-import io.mesh4j.http.MethodPolicy;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import java.io.IOException;
-import java.time.Duration;
 import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -35,12 +34,11 @@ public final class DeadlineInterceptor extends MeshLayer {
     ServiceRuntime runtime = mesh.service(service);
     Context context = Context.current();
     Deadline inherited = Deadline.fromContext(context);
-    MethodPolicy method = request.tag(MethodPolicy.class); // an annotated client's per-method @Timeout
-    Duration policyTotal = runtime.policy().timeouts().total();
-    long totalNanos = (method == null ? policyTotal : method.totalTimeout(policyTotal)).toNanos();
+    // The call's one plan, with an annotated client's per-method overrides; the layers below read it.
+    CallPlan plan = CallPlans.take(runtime, request);
+    long totalNanos = plan.totalTimeout().toNanos();
     boolean inheritedWins = inherited != null && inherited.remainingNanos() <= totalNanos;
-    String source = inheritedWins ? "inherited from the caller"
-        : method != null && method.timeout().isPresent() ? "the method's @Timeout" : "policy timeouts.total";
+    String source = inheritedWins ? "inherited from the caller" : plan.totalTimeoutSource();
     Deadline deadline = inheritedWins ? inherited : Deadline.afterNanos(totalNanos, mesh.ticker());
     long remaining = deadline.remainingNanos();
     if (remaining <= 0) {
@@ -52,6 +50,7 @@ public final class DeadlineInterceptor extends MeshLayer {
     long budget = inheritedWins ? remaining : totalNanos;
     CallCanceller canceller = CallCanceller.start(chain.call(), remaining);
     boolean fired;
+    CallPlan previousPlan = CallPlans.enter(plan);
     try (Scope ignored = inheritedWins ? null : context.with(deadline).makeCurrent()) {
       Response response = chain.proceed(request);
       if (!canceller.hasFired() && response.body().contentLength() != 0) {
@@ -77,6 +76,8 @@ public final class DeadlineInterceptor extends MeshLayer {
     } catch (RuntimeException | Error e) {
       canceller.stop();
       throw e;
+    } finally {
+      CallPlans.restore(previousPlan);
     }
     throw exceeded(service, source, budget, null);
   }

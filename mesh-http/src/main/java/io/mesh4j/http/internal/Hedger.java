@@ -145,7 +145,7 @@ final class Hedger {
       io.mesh4j.balance.EndpointStats avoid) {
     AttemptScope s = new AttemptScope();
     s.number = number;
-    s.route = scope.route;
+    s.plan = scope.plan;
     s.avoid = avoid;
     s.context = context;
     Call call = attemptClient.newCall(request.newBuilder().tag(AttemptScope.class, s).build());

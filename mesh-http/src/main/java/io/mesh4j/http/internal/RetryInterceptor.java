@@ -1,16 +1,15 @@
 package io.mesh4j.http.internal;
 
 import io.mesh4j.AttemptTimeoutException;
+import io.mesh4j.CallPlan;
 import io.mesh4j.DeadlineExceededException;
 import io.mesh4j.Mesh;
 import io.mesh4j.ServiceRuntime;
 import io.mesh4j.deadline.Deadline;
 import io.mesh4j.http.Idempotency;
 import io.mesh4j.http.MeshHeaders;
-import io.mesh4j.http.MethodPolicy;
 import io.mesh4j.policy.HedgePolicy;
 import io.mesh4j.policy.RetryPolicy;
-import io.mesh4j.policy.Route;
 import io.mesh4j.telemetry.MeshTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -64,9 +63,16 @@ public final class RetryInterceptor extends MeshLayer {
   @Override
   protected Response intercept(Chain chain, Request request, String service) throws IOException {
     ServiceRuntime runtime = mesh.service(service);
-    ServiceRuntime.Retries retries = runtime.retries();
-    MethodPolicy method = request.tag(MethodPolicy.class); // an annotated client's per-method @Retry/@Hedge
-    RetryPolicy policy = method == null ? retries.policy() : method.retries(retries.policy());
+    // The routing layer above opened the call's scope with its plan; without it (a partial stack), open
+    // one here. Retry rules, hedging and budget all come from the plan: one policy revision per call.
+    AttemptScope outer = AttemptScope.current();
+    AttemptScope scope = outer != null ? outer : new AttemptScope();
+    if (scope.plan == null) {
+      scope.plan = CallPlans.of(runtime, request);
+    }
+    CallPlan plan = scope.plan;
+    ServiceRuntime.Retries retries = plan.retries();
+    RetryPolicy policy = plan.retryPolicy(); // an annotated client's @Retry already applied
     retries.budget().deposit();
     boolean idempotent = isIdempotent(request);
     int maxAttempts = policy.enabled() ? policy.maxAttempts() : 1;
@@ -79,20 +85,10 @@ public final class RetryInterceptor extends MeshLayer {
       request = request.newBuilder().method(request.method(), oneShotBody).build();
     }
 
-    // The routing layer above opened the call's scope; without it (a partial stack), open one here.
-    AttemptScope outer = AttemptScope.current();
-    AttemptScope scope = outer != null ? outer : new AttemptScope();
     AttemptScope previous = outer != null ? outer : scope.enter();
     try {
       if (hedger != null && idempotent && !oneShot) { // a one-shot body cannot be sent twice
-        HedgePolicy hedging = runtime.policy().hedging();
-        Route route = scope.route.route();
-        if (route != null && route.hedging() != null) {
-          hedging = route.hedging();
-        }
-        if (method != null) {
-          hedging = method.hedging(hedging); // the method's override wins over route and service
-        }
+        HedgePolicy hedging = plan.hedging(); // the method's, else the route's, else the service's
         if (hedging.enabled()) {
           return hedger.call(chain, request, runtime, scope, hedging, retries, policy, new Hedger.RetryRecorder() {
             @Override

@@ -1,8 +1,8 @@
 package io.mesh4j.http.internal;
 
+import io.mesh4j.CallPlan;
 import io.mesh4j.Mesh;
 import io.mesh4j.ServiceRuntime;
-import io.mesh4j.policy.Route;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import java.io.IOException;
@@ -29,14 +29,18 @@ public final class RoutingInterceptor extends MeshLayer {
   protected Response intercept(Chain chain, Request request, String service) throws IOException {
     ServiceRuntime runtime = mesh.service(service);
     AttemptScope scope = new AttemptScope();
-    if (!runtime.policy().routes().isEmpty()) {
-      scope.route = runtime.route(request.method(), request.url().encodedPath(), request::header);
+    // The deadline layer's plan: routed within its policy revision, not the one in force now. Each hop of
+    // a redirect is routed again (its path may match another route), within the same plan.
+    CallPlan plan = CallPlans.of(runtime, request);
+    if (!plan.policy().routes().isEmpty()) {
+      plan = runtime.route(plan, request.method(), request.url().encodedPath(), request::header);
       Span span = Span.current();
-      if (scope.route.matched() && span.isRecording()) {
-        span.setAttribute(ROUTE, scope.route.route().name());
-        span.setAttribute(SUBSET, String.valueOf(new java.util.TreeMap<>(scope.route.destination().labels())));
+      if (plan.route().matched() && span.isRecording()) {
+        span.setAttribute(ROUTE, plan.route().route().name());
+        span.setAttribute(SUBSET, String.valueOf(new java.util.TreeMap<>(plan.route().destination().labels())));
       }
     }
+    scope.plan = plan;
     AttemptScope previous = scope.enter();
     try {
       return chain.proceed(request);
