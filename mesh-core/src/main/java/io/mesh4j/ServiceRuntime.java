@@ -58,6 +58,9 @@ public final class ServiceRuntime {
   private final ServicePolicy defaultPolicy;
 
   private volatile State state;
+  /** The source histories the policy and the endpoint set in force come from. Guarded by {@code lock}. */
+  private String policyHistory = "";
+  private String endpointsHistory = "";
   /** Held by the mesh while it subscribes this runtime; see {@code Mesh.open}. */
   final Object opening = new Object();
   /** Set by the mesh once this runtime's policy and discovery subscriptions are made. */
@@ -469,9 +472,10 @@ public final class ServiceRuntime {
     lock.lock();
     try {
       State s = state;
-      if (set.revision() != 0 && set.revision() < s.endpointsRevision) {
-        return; // never go backwards
+      if (set.revision() != 0 && set.revision() < s.endpointsRevision && set.history().equals(endpointsHistory)) {
+        return; // never go backwards within one history of the source
       }
+      endpointsHistory = set.history();
       long now = ticker.nanoTime();
       double seed = s.policy.balancer().defaultRtt().toNanos();
       Map<String, EndpointStats> next = new HashMap<>();
@@ -502,9 +506,10 @@ public final class ServiceRuntime {
     lock.lock();
     try {
       State s = state;
-      if (vp.revision() < s.policyRevision) {
-        return; // never go backwards
+      if (vp.revision() < s.policyRevision && vp.history().equals(policyHistory)) {
+        return; // never go backwards within one history of the source
       }
+      policyHistory = vp.history();
       ServicePolicy policy = vp.policy() != null ? vp.policy() : defaultPolicy; // none: the mesh default
       Balancer balancer = policy.balancer().equals(s.policy.balancer()) ? s.balancer
           : Balancers.create(policy.balancer(), ticker, random);

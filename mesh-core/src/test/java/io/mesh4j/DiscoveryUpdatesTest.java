@@ -180,6 +180,18 @@ class DiscoveryUpdatesTest {
   }
 
   @Test
+  void anEndpointSetOfANewHistoryAppliesWhateverItsRevision() {
+    try (MeshFixture f = MeshFixture.create(POLICY, List.of(A, B))) {
+      ServiceRuntime rt = f.runtime();
+      rt.onEndpoints(new EndpointSet(SERVICE, 100, List.of(A, B, C), "epoch-1"));
+      rt.onEndpoints(new EndpointSet(SERVICE, 7, List.of(D), "epoch-2"));
+      assertThat(addresses(f)).containsExactly(D.address());
+      rt.onEndpoints(new EndpointSet(SERVICE, 6, List.of(A), "epoch-2"));
+      assertThat(addresses(f)).containsExactly(D.address());
+    }
+  }
+
+  @Test
   void emptySetLeavesNoEndpointsAndARefilledSetWorksAgain() throws Exception {
     try (MeshFixture f = MeshFixture.create(POLICY, List.of(A, B))) {
       f.discovery.set(SERVICE, List.of());

@@ -159,6 +159,24 @@ class PolicyUpdatesTest {
   }
 
   @Test
+  void aNewHistoryOfTheSourceAppliesWhateverItsRevisionAndThenNeverGoesBackwardsEither() {
+    try (MeshFixture f = MeshFixture.create(ServicePolicy.DEFAULT, endpoints(2))) {
+      ServiceRuntime rt = f.runtime();
+      ServicePolicy restored = ServicePolicy.builder().totalTimeout(Duration.ofSeconds(1)).build();
+      rt.onPolicy(new VersionedPolicy(SERVICE, 10, TWO_SECONDS, "epoch-1"));
+
+      // A control plane restored from an older backup: revision 4 of another history applies.
+      rt.onPolicy(new VersionedPolicy(SERVICE, 4, restored, "epoch-2"));
+      assertThat(rt.policy()).isEqualTo(restored);
+      assertThat(rt.policyRevision()).isEqualTo(4);
+
+      // Within the new history, older revisions are ignored again.
+      rt.onPolicy(new VersionedPolicy(SERVICE, 3, TWO_SECONDS, "epoch-2"));
+      assertThat(rt.policy()).isEqualTo(restored);
+    }
+  }
+
+  @Test
   void staticSourceRevisionsIncreaseAcrossServices() {
     try (MeshFixture f = MeshFixture.create(ServicePolicy.DEFAULT, endpoints(2))) {
       long r1 = f.policies.put(SERVICE, TWO_SECONDS);

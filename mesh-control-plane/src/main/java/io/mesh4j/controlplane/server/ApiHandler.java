@@ -118,6 +118,8 @@ final class ApiHandler extends Handler.Abstract {
   private final ReportEndpoints reports;
   private final MetricsEndpoint metricsEndpoint;
   private final ApiMetrics metrics;
+  /** The store's epoch, in every answer; made once (it does not change while the store is open). */
+  private final org.eclipse.jetty.http.HttpField epochField;
 
   ApiHandler(Store store, TokenAuthenticator auth, Executor executor, int maxBodyBytes, PolicyEndpoints policies,
       InstanceEndpoints instances, WatchEndpoint watches, ServiceEndpoints services, ReportEndpoints reports,
@@ -137,6 +139,7 @@ final class ApiHandler extends Handler.Abstract {
     this.reports = reports;
     this.metricsEndpoint = metricsEndpoint;
     this.metrics = metrics;
+    this.epochField = Exchange.epochField(store);
   }
 
   @Override
@@ -152,7 +155,7 @@ final class ApiHandler extends Handler.Abstract {
             + " segments)");
       }
       Match m = route(Request.getPathInContext(request));
-      ex = new Exchange(request, response, callback, m.service, m.instanceId, store::revision);
+      ex = new Exchange(request, response, callback, m.service, m.instanceId, store::revision, epochField);
       ex.observe(metrics, m.route.template());
       if (!m.route.methods.contains(method)) {
         throw new Problem(405, "Method not allowed", method + " (expected one of: " + String.join(", ",
@@ -183,7 +186,7 @@ final class ApiHandler extends Handler.Abstract {
       }
     } catch (Throwable t) {
       if (ex == null) {
-        ex = new Exchange(request, response, callback, null, null, store::revision);
+        ex = new Exchange(request, response, callback, null, null, store::revision, epochField);
         ex.observe(metrics, "unmatched");
       }
       fail(ex, t);

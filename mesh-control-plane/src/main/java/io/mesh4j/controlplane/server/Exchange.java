@@ -23,6 +23,7 @@ import org.eclipse.jetty.util.Callback;
  */
 final class Exchange {
   static final String REVISION_HEADER = "Mesh-Revision";
+  static final String EPOCH_HEADER = "Mesh-Store-Epoch";
   static final String JSON = "application/json";
   static final String PROBLEM_JSON = "application/problem+json";
   private static final HttpField CONTENT_TYPE_JSON = new PreEncodedHttpField(HttpHeader.CONTENT_TYPE, JSON);
@@ -35,6 +36,8 @@ final class Exchange {
   final String service;
   final String instanceId;
   private final LongSupplier revision;
+  /** The store's epoch header, encoded once per store. */
+  private final HttpField epoch;
   private final AtomicBoolean answered = new AtomicBoolean();
   private Query query;
   byte[] body = new byte[0];
@@ -46,7 +49,8 @@ final class Exchange {
   private String routeLabel;
 
   Exchange(Request request, Response response, Callback callback, String service, String instanceId,
-      LongSupplier revision) {
+      LongSupplier revision, HttpField epoch) {
+    this.epoch = epoch;
     this.request = request;
     this.response = response;
     this.callback = callback;
@@ -122,6 +126,7 @@ final class Exchange {
         : contentType.equals(PROBLEM_JSON) ? CONTENT_TYPE_PROBLEM : new HttpField(HttpHeader.CONTENT_TYPE, contentType));
     response.getHeaders().add(NO_STORE);
     response.getHeaders().add(revisionField());
+    response.getHeaders().add(epoch);
     response.write(true, ByteBuffer.wrap(bytes), callback);
   }
 
@@ -134,10 +139,16 @@ final class Exchange {
     count(304);
     response.getHeaders().add(NO_STORE);
     response.getHeaders().add(revisionField());
+    response.getHeaders().add(epoch);
     if (close) {
       response.getHeaders().add(HttpFields.CONNECTION_CLOSE);
     }
     response.write(true, null, callback);
+  }
+
+  /** The {@value #EPOCH_HEADER} header of {@code store}'s epoch, to make once and share. */
+  static HttpField epochField(io.mesh4j.controlplane.store.Store store) {
+    return new PreEncodedHttpField(EPOCH_HEADER, store.epoch());
   }
 
   /** The last revision's header, shared: after a change, thousands of watch answers carry the same one. */

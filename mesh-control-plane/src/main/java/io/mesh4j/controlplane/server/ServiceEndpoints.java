@@ -37,13 +37,14 @@ final class ServiceEndpoints {
     ex.send(200, out);
   }
 
-  /** 200 {status: "ok", revision, watchers}; 503 {status: "stopping"} during a graceful stop. No token. */
+  /** 200 {status: "ok", revision, epoch, watchers}; 503 {status: "stopping"} during a graceful stop. No token. */
   void health(Exchange ex) {
     ex.query(Set.of());
     boolean down = stopping.getAsBoolean();
     ObjectNode out = Json.MAPPER.createObjectNode();
     out.put("status", down ? "stopping" : "ok");
     out.put("revision", store.revision());
+    out.put("epoch", store.epoch());
     out.put("watchers", hub.held());
     ex.send(down ? 503 : 200, out);
   }

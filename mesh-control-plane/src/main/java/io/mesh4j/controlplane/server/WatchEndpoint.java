@@ -268,7 +268,8 @@ final class WatchEndpoint {
   private byte[] build(List<String> watched, long since, long revision) {
     boolean all = since == 0 || since > revision;
     ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-    out.writeBytes(("{\"revision\":" + revision + ",\"services\":{").getBytes(StandardCharsets.US_ASCII));
+    out.writeBytes(("{\"revision\":" + revision + ",\"epoch\":\"" + store.epoch() + "\",\"services\":{")
+        .getBytes(StandardCharsets.US_ASCII));
     boolean first = true;
     for (String name : watched) {
       ServiceState s = store.service(name);

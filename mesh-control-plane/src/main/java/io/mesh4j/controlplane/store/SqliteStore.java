@@ -50,6 +50,12 @@ import org.slf4j.LoggerFactory;
  * <p>The data directory holds a lock file so that two control planes cannot share one database.
  */
 public final class SqliteStore implements Store {
+  /**
+   * New at every open: a restart may be a restore from an older backup, whose revisions repeat ones that
+   * clients have already seen with other content (see {@link Store#epoch}). 64 random bits, hex.
+   */
+  private final String epoch = java.util.HexFormat.of().formatHex(
+      java.nio.ByteBuffer.allocate(8).putLong(new java.security.SecureRandom().nextLong()).array());
   private static final Logger LOG = LoggerFactory.getLogger(SqliteStore.class);
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final TypeReference<TreeMap<String, String>> LABELS = new TypeReference<>() {};
@@ -153,8 +159,8 @@ public final class SqliteStore implements Store {
       migrate(conn);
       SqliteStore store = new SqliteStore(file, channel, fileLock, conn);
       store.load();
-      LOG.info("store {} open: schema {}, revision {}, {} services, {} instances", file, SCHEMA_VERSION,
-          store.revision, store.states.size(), store.instanceServices.size());
+      LOG.info("store {} open: schema {}, revision {}, {} services, {} instances, epoch {}", file, SCHEMA_VERSION,
+          store.revision, store.states.size(), store.instanceServices.size(), store.epoch);
       return store;
     } catch (SQLException | IOException e) {
       closeQuietly(conn, channel);
@@ -217,6 +223,11 @@ public final class SqliteStore implements Store {
       }
     }
     conn.commit();
+  }
+
+  @Override
+  public String epoch() {
+    return epoch;
   }
 
   @Override

@@ -35,6 +35,15 @@ public interface Store extends AutoCloseable {
   /** The global revision: that of the last committed change, 0 for an empty store. */
   long revision();
 
+  /**
+   * This store's identity as clients see it, in every answer ({@code Mesh-Store-Epoch}, and the watch
+   * body's {@code epoch}): it changes whenever revisions may not continue from the ones a client has seen
+   * — for {@link SqliteStore}, every time the store is opened, since a restart may be a restore from an
+   * older backup. A client that sees it change fetches the whole state again ({@code since=0}) instead of
+   * trusting revisions of another history. Short, printable ASCII.
+   */
+  String epoch();
+
   /** The current state of {@code service}; {@link ServiceState#empty} when nothing is known of it. */
   ServiceState service(String service);
 

@@ -10,6 +10,7 @@ import io.mesh4j.controlplane.Http;
 import io.mesh4j.controlplane.TestControlPlane;
 import io.mesh4j.deadline.DeadlinePropagator;
 import io.mesh4j.http.MeshOkHttp;
+import io.mesh4j.policy.ServicePolicy;
 import io.mesh4j.policy.VersionedPolicy;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -412,6 +413,86 @@ class ControlPlaneClientIT {
     assertThat(lines(log).stream().filter(l -> l.startsWith("WARNING lost the control plane"))).as("once, not per retry")
         .hasSize(1);
     assertThat(c.status().lastError()).as("cleared once back").isNull();
+  }
+
+  /**
+   * Issue 14's measured defect: a backup at revision 5, the client at 7, a restore, then three writes take
+   * the store to 8. Before, the client's since=7 watch got only the last change: the policy that reverted
+   * (a) and the one that vanished (c) never reached it. The store's epoch changes at the restart, and the
+   * client fetches everything again.
+   */
+  @Test
+  void aClientFollowsAControlPlaneRestoredFromAnOlderBackup() throws Exception {
+    List<LogRecord> log = captureLog();
+    int port = freePort();
+    TestControlPlane cp = controlPlane(port);
+    String[] puts = {"a 1s", "b 2s", "b 2100ms", "b 2200ms", "b 2300ms"};
+    for (String p : puts) {
+      String[] sp = p.split(" ");
+      cp.admin.put("/v1/services/" + sp[0] + "/policy", "{\"timeouts\": {\"total\": \"" + sp[1] + "\"}}");
+    }
+    assertThat(cp.admin.get("/v1/health").revision()).isEqualTo(5);
+    cp.close();
+    closeables.remove(cp);
+    Path backup = dir.resolve("backup");
+    copyTree(dir.resolve("cp"), backup);
+
+    cp = controlPlane(port);
+    cp.admin.put("/v1/services/a/policy", "{\"timeouts\": {\"total\": \"1500ms\"}}"); // 6
+    cp.admin.put("/v1/services/c/policy", "{\"timeouts\": {\"total\": \"3s\"}}"); // 7
+    ControlPlaneClient c = ControlPlaneClient.builder(cp.server.uri()).token(TestControlPlane.CLIENT)
+        .cacheFile(dir.resolve("client-cache.json")).waitTime(Duration.ofSeconds(2)).build();
+    closeables.add(c);
+    Mesh mesh = mesh(c);
+    ServiceRuntime a = mesh.service("a");
+    ServiceRuntime b = mesh.service("b");
+    ServiceRuntime svcC = mesh.service("c");
+    await().atMost(Duration.ofSeconds(15)).until(() -> c.status().revision() == 7
+        && a.policy().timeouts().total().equals(Duration.ofMillis(1500))
+        && svcC.policy().timeouts().total().equals(Duration.ofSeconds(3)));
+
+    // Restore: stop, put the backup in place (WAL and all), start on the same port.
+    cp.close();
+    closeables.remove(cp);
+    deleteTree(dir.resolve("cp"));
+    copyTree(backup, dir.resolve("cp"));
+    cp = controlPlane(port);
+    for (String total : List.of("2400ms", "2500ms", "2600ms")) { // 6, 7, 8
+      cp.admin.put("/v1/services/b/policy", "{\"timeouts\": {\"total\": \"" + total + "\"}}");
+    }
+    assertThat(cp.admin.get("/v1/health").revision()).isEqualTo(8);
+
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      assertThat(b.policy().timeouts().total()).isEqualTo(Duration.ofMillis(2600));
+      assertThat(a.policy().timeouts().total()).as("reverted to the backup's").isEqualTo(Duration.ofSeconds(1));
+      assertThat(svcC.policy()).as("gone from the restored store: defaults").isEqualTo(ServicePolicy.DEFAULT);
+      assertThat(c.status().revision()).isEqualTo(8);
+    });
+    String uri = "http://127.0.0.1:" + port;
+    assertThat(lines(log)).anyMatch(l -> l.startsWith("INFO the control plane " + uri
+        + " answers from another store history (epoch ") && l.endsWith(
+        "fetching the state of every watched service again (this client was at revision 7)"));
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (var paths = java.nio.file.Files.walk(from)) {
+      for (Path p : (Iterable<Path>) paths::iterator) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (java.nio.file.Files.isDirectory(p)) {
+          java.nio.file.Files.createDirectories(target);
+        } else {
+          java.nio.file.Files.copy(p, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (var paths = java.nio.file.Files.walk(root)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        java.nio.file.Files.delete(p);
+      }
+    }
   }
 
   /** Records of the control-plane client's logger for this test (removed after it). */

@@ -47,6 +47,31 @@ class WatchIT {
   }
 
   @Test
+  void everyAnswerNamesTheStoresEpochWhichChangesWhenTheStoreIsOpenedAgain() throws Exception {
+    cp.admin.put("/v1/services/orders/policy", "{}");
+    Http.Reply watch = cp.client.get("/v1/watch?service=orders&since=0");
+    String epoch = watch.json().get("epoch").asText();
+    assertThat(epoch).matches("[0-9a-f]{16}");
+    assertThat(watch.header("Mesh-Store-Epoch")).isEqualTo(epoch);
+    Http.Reply health = cp.admin.get("/v1/health");
+    assertThat(health.json().get("epoch").asText()).isEqualTo(epoch);
+    assertThat(health.header("Mesh-Store-Epoch")).isEqualTo(epoch);
+    Http.Reply notFound = cp.admin.get("/v1/services/nothing/policy");
+    assertThat(notFound.status()).isEqualTo(404);
+    assertThat(notFound.header("Mesh-Store-Epoch")).as("errors too").isEqualTo(epoch);
+    Http.Reply held = cp.client.get("/v1/watch?service=orders&since=" + watch.revision() + "&wait=0s");
+    assertThat(held.status()).isEqualTo(304);
+    assertThat(held.header("Mesh-Store-Epoch")).as("304 too").isEqualTo(epoch);
+
+    // The same data directory opened again (a restart, or a restore): another history, as clients see it.
+    cp.close();
+    cp = TestControlPlane.start(dir);
+    Http.Reply again = cp.client.get("/v1/watch?service=orders&since=0");
+    assertThat(again.json().get("revision").asLong()).isEqualTo(watch.revision());
+    assertThat(again.json().get("epoch").asText()).matches("[0-9a-f]{16}").isNotEqualTo(epoch);
+  }
+
+  @Test
   void heldWatchIsWokenByAPut() {
     long rev = cp.admin.put("/v1/services/orders/policy", "{}").json().get("revision").asLong();
     CompletableFuture<Http.Reply> held = cp.client.getAsync("/v1/watch?service=orders&since=" + rev + "&wait=30s");

@@ -58,7 +58,10 @@ import java.util.logging.Logger;
  * that calls many distinct hosts keeps its watch); new revisions are handed to the mesh, which swaps
  * them in atomically, and written to the cache file (last-known-good). A client that starts while the
  * control plane is down serves from the cache; one that loses the control plane keeps serving what it
- * has and reconnects with jittered exponential backoff. The revision never goes backwards.
+ * has and reconnects with jittered exponential backoff. The revision never goes backwards within one
+ * history of the control plane's store; when the store's epoch changes (a restart, perhaps on a store
+ * restored from an older backup) the client fetches the whole state again and takes the store's
+ * revision, lower or not, so a policy that reverted or vanished reaches it too.
  * {@link #status()} tells health checks how it is doing.
  *
  * <p>Hosts without a dot that look like service names ({@code orders}, {@code payment-api}) are
@@ -109,6 +112,11 @@ public final class ControlPlaneClient implements AutoCloseable {
   private final AtomicBoolean needFull = new AtomicBoolean(true);
   private volatile CompletableFuture<HttpResponse<String>> inFlight;
   private volatile long revision;
+  /**
+   * The control plane's store epoch this client's state and {@link #revision} came from (null: none yet,
+   * or a control plane from before epochs). Written by the loop thread only.
+   */
+  private volatile String epoch;
   private volatile boolean connected;
   private volatile boolean fromCache;
   private volatile Instant lastContact;
@@ -217,7 +225,7 @@ public final class ControlPlaneClient implements AutoCloseable {
       list.add(listener);
       KnownService k = known.get(service);
       if (k != null && k.endpoints() != null) {
-        listener.accept(new EndpointSet(service, k.endpointsRevision(), k.endpoints()));
+        listener.accept(new EndpointSet(service, k.endpointsRevision(), k.endpoints(), history()));
       }
       watch(service);
       return () -> list.remove(listener);
@@ -312,7 +320,10 @@ public final class ControlPlaneClient implements AutoCloseable {
           // Status first: whoever sees an update applied (listeners run inside apply) sees it connected.
           markConnected(true);
           failures = 0;
-          apply(body, true);
+          if (sameStore(body)) {
+            apply(body, true);
+          } // else: revisions of another history; the next round fetches everything again
+
         } else if (response.statusCode() == 304) {
           markConnected(false);
           failures = 0;
@@ -440,6 +451,10 @@ public final class ControlPlaneClient implements AutoCloseable {
       lastContact = Instant.now();
       if (response.statusCode() == 200) {
         JsonNode body = JSON.readTree(response.body());
+        if (!sameStore(body)) {
+          markConnected(true);
+          return; // what was read so far belongs to another history: the next round fetches everything
+        }
         answers.add(body);
         lowest = Math.min(lowest, body.path("revision").asLong(0));
       } else if (response.statusCode() != 304) { // 304: an empty store, nothing to know yet
@@ -454,6 +469,49 @@ public final class ControlPlaneClient implements AutoCloseable {
     if (all && lowest != Long.MAX_VALUE && lowest > revision) {
       revision = lowest;
     }
+    if (all) {
+      saveCache(); // the epoch with it, even when no service changed
+    }
+  }
+
+  /**
+   * Whether a watch answer comes from the store this client's state came from. If the control plane's
+   * store epoch changed (it restarted, perhaps on a store restored from an older backup, whose revisions
+   * repeat ones this client has seen with other content), revisions cannot be compared: this client
+   * forgets its revision and fetches the whole state of every watched service again ({@code since=0}),
+   * so that a policy that reverted or vanished reaches it too. Called by the loop thread only.
+   */
+  private boolean sameStore(JsonNode body) {
+    JsonNode e = body.get("epoch");
+    if (e == null || !e.isTextual()) {
+      return true; // a control plane from before epochs: revisions are all there is
+    }
+    String answered = e.asText();
+    String had = epoch;
+    if (answered.equals(had)) {
+      return true;
+    }
+    epoch = answered;
+    if (had == null) {
+      return true; // the first answer, and no cache that says otherwise
+    }
+    long before = revision;
+    LOG.info(() -> "the control plane " + base + " answers from another store history (epoch " + had + " -> "
+        + answered + ": it restarted, or its store was restored from a backup); fetching the state of every"
+        + " watched service again (this client was at revision " + before + ")");
+    // What is known belongs to the old history: forgotten, so that nothing of it is handed out labelled
+    // with the new one (the mesh compares revisions within a history only). The mesh keeps serving what
+    // it has until the full answer arrives.
+    known.clear();
+    revision = 0;
+    needFull.set(true);
+    return false;
+  }
+
+  /** The history the state handed to the mesh belongs to: the store's epoch ("" before any is known). */
+  private String history() {
+    String e = epoch;
+    return e == null ? "" : e;
   }
 
   private HttpResponse<String> longPoll(List<String> services, Duration waitFor) throws Exception {
@@ -574,7 +632,7 @@ public final class ControlPlaneClient implements AutoCloseable {
       }
     }
     if (old == null || old.endpointsRevision() != endpointsRevision) {
-      EndpointSet set = new EndpointSet(service, endpointsRevision, endpoints);
+      EndpointSet set = new EndpointSet(service, endpointsRevision, endpoints, history());
       long rev = endpointsRevision;
       notifications.add(() -> {
         LOG.fine(() -> "service '" + service + "': " + set.endpoints().size() + " endpoints at revision " + rev);
@@ -602,13 +660,13 @@ public final class ControlPlaneClient implements AutoCloseable {
   /** The policy to hand to the mesh, or null when it is invalid (the one in force is kept). */
   private VersionedPolicy toPolicy(String service, KnownService k) {
     if (k.policy() == null) {
-      return new VersionedPolicy(service, k.policyRevision(), null);
+      return new VersionedPolicy(service, k.policyRevision(), null, history());
     }
     try {
       // Nulls dropped first: a control plane from before null was refused may have stored one, meaning
       // "the default" (what leaving the field out means now); refusing it would lose the whole policy.
       ServicePolicy p = PolicyCodec.fromTree(io.mesh4j.internal.JsonText.withoutNulls(k.policy()));
-      return new VersionedPolicy(service, k.policyRevision(), p);
+      return new VersionedPolicy(service, k.policyRevision(), p, history());
     } catch (InvalidPolicyException e) {
       lastError = "policy of '" + service + "' at revision " + k.policyRevision() + " rejected, keeping the one in force: "
           + e.getMessage();
@@ -634,6 +692,8 @@ public final class ControlPlaneClient implements AutoCloseable {
         applyService(e.getKey(), e.getValue(), notifications);
       }
       revision = root.path("revision").asLong(0);
+      JsonNode cachedEpoch = root.get("epoch");
+      epoch = cachedEpoch != null && cachedEpoch.isTextual() ? cachedEpoch.asText() : null;
       fromCache = true;
       LOG.info(() -> "loaded " + known.size() + " services at revision " + revision + " from the cache " + cache
           + "; they are served from it until the control plane " + base + " answers");
@@ -646,7 +706,7 @@ public final class ControlPlaneClient implements AutoCloseable {
 
   private void saveCache() {
     if (cache != null) {
-      cache.save(revision, known);
+      cache.save(revision, epoch, known);
     }
   }
 

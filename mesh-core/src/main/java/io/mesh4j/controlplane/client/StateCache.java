@@ -12,7 +12,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The last-known-good state on disk: {@code {"revision":N,"services":{name: watch entry}}}, replaced
+ * The last-known-good state on disk: {@code {"revision":N,"epoch":"…","services":{name: watch entry}}}, replaced
  * atomically (a crash leaves the old file or the new one, never half a file), so a client that starts
  * while the control plane is down serves what it had.
  */
@@ -34,11 +34,17 @@ final class StateCache {
     return JSON.readTree(file.toFile());
   }
 
-  /** Replaces the file with {@code revision} and every known service; a failure is logged, not thrown. */
-  void save(long revision, Map<String, KnownService> known) {
+  /**
+   * Replaces the file with {@code revision}, the store {@code epoch} it belongs to (null: unknown) and
+   * every known service; a failure is logged, not thrown.
+   */
+  void save(long revision, String epoch, Map<String, KnownService> known) {
     try {
       ObjectNode root = JSON.createObjectNode();
       root.put("revision", revision);
+      if (epoch != null) {
+        root.put("epoch", epoch);
+      }
       ObjectNode services = root.putObject("services");
       known.forEach((name, k) -> k.writeTo(services.putObject(name)));
       Path dir = file.toAbsolutePath().getParent();

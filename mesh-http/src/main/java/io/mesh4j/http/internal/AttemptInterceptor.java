@@ -58,7 +58,7 @@ public final class AttemptInterceptor extends MeshLayer {
     CallPlan plan = scope != null && scope.plan != null ? scope.plan : CallPlans.of(runtime, request);
     FaultPolicy faults = plan.faults();
     if (faults.active()) {
-      Response injected = Faults.apply(faults, runtime.random(), chain, request, number);
+      Response injected = Faults.apply(faults, runtime.random(), mesh.ticker(), chain, request, number);
       if (injected != null) {
         return injected; // aborted before an endpoint was chosen: nothing was sent
       }

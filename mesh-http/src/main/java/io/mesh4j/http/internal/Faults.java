@@ -3,6 +3,7 @@ package io.mesh4j.http.internal;
 import io.mesh4j.balance.RandomSource;
 import io.mesh4j.http.MeshHeaders;
 import io.mesh4j.policy.FaultPolicy;
+import io.mesh4j.time.Ticker;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
@@ -33,11 +34,11 @@ final class Faults {
   }
 
   /** Applies the faults; returns the injected response when the attempt is aborted, else null. */
-  static Response apply(FaultPolicy faults, RandomSource random, Interceptor.Chain chain, Request request,
-      int attempt) throws IOException {
+  static Response apply(FaultPolicy faults, RandomSource random, Ticker ticker, Interceptor.Chain chain,
+      Request request, int attempt) throws IOException {
     if (!faults.delay().isZero() && draw(faults.delayPercent(), random)) {
       event("delay " + faults.delay().toMillis() + "ms");
-      Waits.pause(faults.delay().toNanos(), chain, "an injected delay");
+      Waits.pause(faults.delay().toNanos(), chain, "an injected delay", ticker);
     }
     if (draw(faults.abortPercent(), random)) {
       event("abort " + faults.abortStatus());

@@ -5,6 +5,7 @@ import io.mesh4j.deadline.Deadline;
 import io.mesh4j.http.MeshHeaders;
 import io.mesh4j.policy.HedgePolicy;
 import io.mesh4j.policy.RetryPolicy;
+import io.mesh4j.time.Ticker;
 import io.opentelemetry.context.Context;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -70,6 +71,8 @@ final class Hedger {
   Response call(Interceptor.Chain chain, Request request, ServiceRuntime runtime, AttemptScope scope,
       HedgePolicy hedging, ServiceRuntime.Retries retries, RetryPolicy retryPolicy, RetryRecorder recorder)
       throws IOException {
+    // Every time here is the mesh's (Ticker): a test with a ManualTicker decides when a backup is due.
+    Ticker ticker = runtime.ticker();
     Race race = new Race(retryPolicy, chain);
     Context context = Context.current();
     long delay = delayNanos(hedging, runtime);
@@ -80,21 +83,21 @@ final class Hedger {
     int number = 0;
     try {
       start(race, request, scope, context, ++number, null);
-      long nextBackup = System.nanoTime() + delay;
+      long nextBackup = ticker.nanoTime() + delay;
       while (true) {
         for (Retryable ended : race.takeRetryable()) {
           retryableEnded++;
           Deadline deadline = Deadline.current();
           if (retryableEnded < retryAttempts
               && (deadline == null || ended.waitNanos < deadline.remainingNanos())) {
-            ended.dueAt = System.nanoTime() + ended.waitNanos;
+            ended.dueAt = ticker.nanoTime() + ended.waitNanos;
             due.add(ended);
           } // else: given up on it, as the retry layer would (attempts exhausted, or the deadline)
         }
         if (race.hasWinner()) {
           break;
         }
-        long now = System.nanoTime();
+        long now = ticker.nanoTime();
         Retryable next = null;
         for (Retryable r : due) {
           if (next == null || r.dueAt - next.dueAt < 0) {
@@ -133,7 +136,7 @@ final class Hedger {
         if (inFlight && backupsLeft > 0 && nextBackup - wakeAt < 0) {
           wakeAt = nextBackup;
         }
-        race.await(wakeAt);
+        race.await(wakeAt, ticker);
       }
       return race.result(number > 1 || retryAttempts > 1);
     } finally {
@@ -316,17 +319,17 @@ final class Hedger {
 
     /**
      * Waits until an attempt ends that the caller has not seen (or a good answer came), or until
-     * {@code wakeAt} ({@link System#nanoTime}). Wakes every 10 ms to notice that the original call was
-     * cancelled.
+     * {@code wakeAt} ({@code ticker}'s time). Wakes every {@link Ticker#MAX_PARK_NANOS} of real time to
+     * notice that the original call was cancelled, or that a manual ticker was moved.
      */
-    void await(long wakeAt) throws IOException {
+    void await(long wakeAt, Ticker ticker) throws IOException {
       lock.lock();
       try {
         while (winner == null && finished == seen) {
           if (chain.call().isCanceled()) {
             throw new IOException("Canceled");
           }
-          long left = Math.min(10_000_000L, wakeAt - System.nanoTime());
+          long left = Math.min(Ticker.MAX_PARK_NANOS, wakeAt - ticker.nanoTime());
           if (left <= 0) {
             return;
           }

@@ -146,7 +146,7 @@ public final class RetryInterceptor extends MeshLayer {
           response.close(); // the discarded answer's connection goes back to the pool
         }
         record(service, reason, attempt + 1);
-        Waits.pause(waitNanos, chain, "retry backoff");
+        Waits.pause(waitNanos, chain, "retry backoff", mesh.ticker());
         scope.avoid = scope.used; // the next attempt goes elsewhere when it can
       }
     } finally {
