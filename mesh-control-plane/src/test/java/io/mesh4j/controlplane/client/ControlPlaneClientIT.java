@@ -474,6 +474,64 @@ class ControlPlaneClientIT {
         "fetching the state of every watched service again (this client was at revision 7)"));
   }
 
+  @Test
+  void aClientFailsOverToTheNextReplicaAndRegistersThere() throws Exception {
+    List<LogRecord> log = captureLog();
+    TestControlPlane first = TestControlPlane.start(dir.resolve("cp-1"));
+    closeables.add(first);
+    TestControlPlane second = TestControlPlane.start(dir.resolve("cp-2"));
+    closeables.add(second);
+    first.admin.put("/v1/services/orders/policy", "{\"timeouts\": {\"total\": \"700ms\"}}");
+    second.admin.put("/v1/services/orders/policy", "{\"timeouts\": {\"total\": \"900ms\"}}");
+    URI one = first.server.uri();
+    URI two = second.server.uri();
+    ControlPlaneClient c = ControlPlaneClient.builder(List.of(one, two)).token(TestControlPlane.CLIENT)
+        .cacheFile(dir.resolve("client-cache.json")).waitTime(Duration.ofSeconds(2))
+        .register(new Registration("orders", "127.0.0.1", backend.getAddress().getPort(), 1, "", java.util.Map.of(),
+            Duration.ofSeconds(3))).build(); // a heartbeat every second
+    closeables.add(c);
+    Mesh mesh = mesh(c);
+    OkHttpClient http = MeshOkHttp.client(mesh, new OkHttpClient());
+    await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> call(http).equals("200 orders-1"));
+    assertThat(mesh.service("orders").policy().timeouts().total()).isEqualTo(Duration.ofMillis(700));
+    assertThat(c.status().controlPlane().toString()).isEqualTo(strip(one));
+
+    first.close();
+    closeables.remove(first);
+    // The second replica's state (another store, so another epoch: everything fetched again), and the
+    // instance registered there at its next heartbeat.
+    await().atMost(Duration.ofSeconds(30)).until(() -> c.status().connected()
+        && mesh.service("orders").policy().timeouts().total().equals(Duration.ofMillis(900)));
+    assertThat(c.status().controlPlane().toString()).isEqualTo(strip(two));
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+        assertThat(second.admin.get("/v1/services/orders/instances").json().toString())
+            .contains("\"port\":" + backend.getAddress().getPort()));
+    assertThat(call(http)).isEqualTo("200 orders-1");
+    assertThat(lines(log))
+        .anyMatch(l -> l.equals("INFO failing over from the control plane " + strip(one) + " to " + strip(two)
+            + " (replica 2 of 2)"))
+        .anyMatch(l -> l.startsWith("INFO reached the control plane " + strip(two) + " after ")
+            && l.contains("without one (lost " + strip(one) + "; revision "))
+        .anyMatch(l -> l.startsWith("INFO registered orders instance 127.0.0.1:" + backend.getAddress().getPort()
+            + " with the control plane " + strip(two) + " as "));
+  }
+
+  @Test
+  void aListOfReplicasIsCheckedWhenBuilt() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ControlPlaneClient.builder(List.of()))
+        .hasMessage("replicas: none (expected: one or more control-plane base URLs)");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ControlPlaneClient.builder(
+            List.of(URI.create("http://cp:1"), URI.create("http://cp:1/"))))
+        .hasMessage("replicas: http://cp:1 given twice (expected: each replica once)");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ControlPlaneClient.builder(List.of(URI.create("cp:1"))))
+        .hasMessageStartingWith("replicas: cp:1 (expected: an http or https base URL");
+  }
+
+  private static String strip(URI uri) {
+    String s = uri.toString();
+    return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+  }
+
   private static void copyTree(Path from, Path to) throws IOException {
     try (var paths = java.nio.file.Files.walk(from)) {
       for (Path p : (Iterable<Path>) paths::iterator) {

@@ -80,7 +80,10 @@ public final class ControlPlaneClient implements AutoCloseable {
   /** How often the state of services that do not fit in the long-poll is asked for. */
   static final Duration OVERFLOW_REFRESH = Duration.ofSeconds(30);
 
-  private final URI base;
+  /** The control-plane replicas, in the order given; the client uses one at a time. */
+  private final List<URI> replicas;
+  /** The index of the replica in use: moved by the loop thread after a failed round, read by any. */
+  private volatile int replica;
   private final String token;
   private final StateCache cache;
   private final Duration wait;
@@ -122,12 +125,14 @@ public final class ControlPlaneClient implements AutoCloseable {
   private volatile Instant lastContact;
   /** When the control plane was last found unreachable; null while connected. Loop thread only. */
   private Instant lostAt;
+  /** The replica in use when the control plane was found unreachable. Loop thread only. */
+  private URI lostReplica;
   /** Whether the control plane has answered at least once. Loop thread only. */
   private boolean everConnected;
   private volatile String lastError;
 
   private ControlPlaneClient(Builder b) {
-    this.base = b.base;
+    this.replicas = b.replicas;
     this.token = b.token;
     this.wait = b.wait;
     this.registration = b.registration;
@@ -141,12 +146,44 @@ public final class ControlPlaneClient implements AutoCloseable {
     loop.setDaemon(true);
     loop.start();
     this.registrar = registration == null ? null
-        : new Registrar(base, token, http, registration, error -> lastError = error);
+        : new Registrar(this::base, token, http, registration, error -> lastError = error);
   }
 
   /** A builder for a client of the control plane at {@code base} (e.g. {@code http://127.0.0.1:8500}). */
   public static Builder builder(URI base) {
-    return new Builder(base);
+    Objects.requireNonNull(base, "base");
+    return new Builder(List.of(base));
+  }
+
+  /**
+   * A builder for a client of a control plane with several replicas: the client uses the first one and,
+   * when a round fails (no answer, a refusal, a 5xx), moves to the next with jittered backoff, and stays
+   * there. On the replica it reaches it registers again if that replica does not know this instance, and
+   * a replica with another store history (see {@code docs/control-plane.md}, the store's epoch) makes it
+   * fetch the whole state again; within one history it never goes back to a lower revision.
+   *
+   * @param replicas one or more base URLs, without duplicates
+   */
+  public static Builder builder(List<URI> replicas) {
+    Objects.requireNonNull(replicas, "replicas");
+    return new Builder(replicas);
+  }
+
+  /** The replica in use. */
+  private URI base() {
+    return replicas.get(replica);
+  }
+
+  /** After a failed round: the next replica, when there are several. Loop thread only. */
+  private void failOver() {
+    int n = replicas.size();
+    if (n > 1) {
+      URI from = base();
+      replica = (replica + 1) % n;
+      URI to = base();
+      LOG.info(() -> "failing over from the control plane " + from + " to " + to + " (replica " + (replica + 1)
+          + " of " + n + ")");
+    }
   }
 
   /**
@@ -164,15 +201,15 @@ public final class ControlPlaneClient implements AutoCloseable {
   public synchronized void report(Mesh mesh) {
     Objects.requireNonNull(mesh, "mesh");
     if (closed) {
-      throw new IllegalStateException("the control-plane client for " + base + " is closed");
+      throw new IllegalStateException("the control-plane client for " + base() + " is closed");
     }
     if (reporter != null) {
-      throw new IllegalStateException("the control-plane client for " + base + " already reports a mesh");
+      throw new IllegalStateException("the control-plane client for " + base() + " already reports a mesh");
     }
     if (reportInterval.isZero()) {
       return;
     }
-    reporter = new Reporter(base, token, http, mesh, reportInterval, new Reporter.Identity() {
+    reporter = new Reporter(this::base, token, http, mesh, reportInterval, new Reporter.Identity() {
       @Override
       public String service() {
         return serviceName;
@@ -194,7 +231,7 @@ public final class ControlPlaneClient implements AutoCloseable {
 
   /** The connection's state, for health checks. */
   public ControlPlaneStatus status() {
-    return new ControlPlaneStatus(connected, revision, fromCache, lastContact, lastError);
+    return new ControlPlaneStatus(connected, revision, fromCache, lastContact, lastError, base());
   }
 
   /** This client as the mesh's discovery source. */
@@ -216,7 +253,7 @@ public final class ControlPlaneClient implements AutoCloseable {
 
     @Override
     public String describe() {
-      return "control-plane " + base;
+      return "control-plane " + base();
     }
 
     @Override
@@ -329,6 +366,7 @@ public final class ControlPlaneClient implements AutoCloseable {
           failures = 0;
         } else {
           refused(response);
+          failOver();
           failures = backoff(failures);
         }
       } catch (CancellationException woken) {
@@ -348,6 +386,7 @@ public final class ControlPlaneClient implements AutoCloseable {
             pending.addAll(fresh);
           }
         }
+        failOver();
         failures = backoff(failures);
       }
     }
@@ -356,11 +395,11 @@ public final class ControlPlaneClient implements AutoCloseable {
   /** An exception as the status shows it, never "null": the type and, when there is one, its message. */
   private String describe(Exception e) {
     String m = e.getMessage();
-    return e.getClass().getSimpleName() + " talking to " + base + (m == null || m.isBlank() ? "" : ": " + m);
+    return e.getClass().getSimpleName() + " talking to " + base() + (m == null || m.isBlank() ? "" : ": " + m);
   }
 
   private void refused(HttpResponse<String> response) {
-    markLost("control plane " + base + " answered " + response.statusCode()
+    markLost("control plane " + base() + " answered " + response.statusCode()
         + (response.statusCode() == 401 || response.statusCode() == 403 ? " (check the client token)" : "")
         + ": " + abbreviate(response.body()));
   }
@@ -373,11 +412,18 @@ public final class ControlPlaneClient implements AutoCloseable {
     if (!connected) {
       Instant since = lostAt;
       if (!everConnected) {
-        LOG.info(() -> "connected to the control plane " + base + " (revision " + revision + ", watching "
+        LOG.info(() -> "connected to the control plane " + base() + " (revision " + revision + ", watching "
             + watched.size() + " services)");
       } else {
-        LOG.info(() -> "the control plane " + base + " is back after "
-            + Duration.between(since, Instant.now()).toMillis() + " ms (revision " + revision + ")");
+        URI now = base();
+        URI lost = lostReplica;
+        long away = Duration.between(since, Instant.now()).toMillis();
+        if (now.equals(lost)) {
+          LOG.info(() -> "the control plane " + now + " is back after " + away + " ms (revision " + revision + ")");
+        } else {
+          LOG.info(() -> "reached the control plane " + now + " after " + away + " ms without one (lost " + lost
+              + "; revision " + revision + ")");
+        }
       }
     }
     lostAt = null;
@@ -393,7 +439,8 @@ public final class ControlPlaneClient implements AutoCloseable {
     lastError = error;
     if (connected || lostAt == null) {
       lostAt = Instant.now();
-      LOG.warning(() -> (connected ? "lost the control plane " : "cannot reach the control plane ") + base + ": "
+      lostReplica = base();
+      LOG.warning(() -> (connected ? "lost the control plane " : "cannot reach the control plane ") + base() + ": "
           + error + "; serving the last known state (revision " + revision + (fromCache ? ", from the cache "
           + cache : "") + ") and retrying with backoff");
     }
@@ -496,7 +543,7 @@ public final class ControlPlaneClient implements AutoCloseable {
       return true; // the first answer, and no cache that says otherwise
     }
     long before = revision;
-    LOG.info(() -> "the control plane " + base + " answers from another store history (epoch " + had + " -> "
+    LOG.info(() -> "the control plane " + base() + " answers from another store history (epoch " + had + " -> "
         + answered + ": it restarted, or its store was restored from a backup); fetching the state of every"
         + " watched service again (this client was at revision " + before + ")");
     // What is known belongs to the old history: forgotten, so that nothing of it is handed out labelled
@@ -536,7 +583,7 @@ public final class ControlPlaneClient implements AutoCloseable {
       throw e.getCause() instanceof Exception ex ? ex : e;
     } catch (TimeoutException e) {
       f.cancel(true);
-      throw new IOException("no answer from " + base + " within " + (waitFor.toMillis() + 20_000) + " ms");
+      throw new IOException("no answer from " + base() + " within " + (waitFor.toMillis() + 20_000) + " ms");
     } finally {
       inFlight = null;
     }
@@ -555,7 +602,7 @@ public final class ControlPlaneClient implements AutoCloseable {
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException("cannot happen: writing a JSON tree", e);
     }
-    HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(base + "/v1/watch"))
+    HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(base() + "/v1/watch"))
         .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
         .header("Content-Type", "application/json");
     if (token != null) {
@@ -696,7 +743,7 @@ public final class ControlPlaneClient implements AutoCloseable {
       epoch = cachedEpoch != null && cachedEpoch.isTextual() ? cachedEpoch.asText() : null;
       fromCache = true;
       LOG.info(() -> "loaded " + known.size() + " services at revision " + revision + " from the cache " + cache
-          + "; they are served from it until the control plane " + base + " answers");
+          + "; they are served from it until the control plane " + base() + " answers");
       notifications.forEach(Runnable::run); // none subscribed yet at start-up, normally
     } catch (IOException | RuntimeException e) {
       lastError = "cache file " + cache + " unreadable, ignored: " + e.getMessage();
@@ -738,7 +785,7 @@ public final class ControlPlaneClient implements AutoCloseable {
 
   /** Configures a {@link ControlPlaneClient}. */
   public static final class Builder {
-    private final URI base;
+    private final List<URI> replicas;
     private String token;
     private Path cacheFile;
     private Duration wait = Duration.ofSeconds(30);
@@ -747,10 +794,26 @@ public final class ControlPlaneClient implements AutoCloseable {
     private Duration reportInterval = Duration.ofSeconds(10);
     private String serviceName;
 
-    private Builder(URI base) {
-      Objects.requireNonNull(base, "base");
-      String s = base.toString();
-      this.base = URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
+    private Builder(List<URI> given) {
+      if (given.isEmpty()) {
+        throw new IllegalArgumentException("replicas: none (expected: one or more control-plane base URLs)");
+      }
+      List<URI> list = new ArrayList<>(given.size());
+      for (URI base : given) {
+        Objects.requireNonNull(base, "replicas: a null URL");
+        String s = base.toString();
+        URI u = URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
+        if (u.getScheme() == null || !(u.getScheme().equals("http") || u.getScheme().equals("https"))
+            || u.getHost() == null) {
+          throw new IllegalArgumentException("replicas: " + base + " (expected: an http or https base URL, e.g."
+              + " http://mesh-control-plane:7070)");
+        }
+        if (list.contains(u)) {
+          throw new IllegalArgumentException("replicas: " + u + " given twice (expected: each replica once)");
+        }
+        list.add(u);
+      }
+      this.replicas = List.copyOf(list);
     }
 
     /** The client token (watch, register). Never logged. */

@@ -6,10 +6,12 @@ import java.time.Instant;
  * What a {@link ControlPlaneClient} knows about its connection, for health checks and status pages.
  *
  * @param connected     the last exchange with the control plane succeeded
- * @param revision      the global revision the client has applied (never goes backwards)
+ * @param revision      the global revision the client has applied (never goes backwards within one history
+ *                      of the store: a restored or another replica's store makes it start over)
  * @param servingFromCache the state in use came from the local cache file, not (yet) from the control plane
  * @param lastContact   when the control plane last answered, or null if never
  * @param lastError     the last failure, or null (never contains a token)
+ * @param controlPlane  the control-plane replica the client uses (the one it fails over to, after a failure)
  */
 public record ControlPlaneStatus(boolean connected, long revision, boolean servingFromCache, Instant lastContact,
-    String lastError) {}
+    String lastError, java.net.URI controlPlane) {}

@@ -24,7 +24,8 @@ final class Registrar implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(ControlPlaneClient.class.getName());
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final URI base;
+  /** The replica in use (it changes when the client fails over). */
+  private final java.util.function.Supplier<URI> base;
   private final String token;
   private final HttpClient http;
   private final Registration registration;
@@ -33,7 +34,7 @@ final class Registrar implements AutoCloseable {
   /** Written only by the heartbeat thread; read by close(). */
   private volatile String instanceId;
 
-  Registrar(URI base, String token, HttpClient http, Registration registration, Consumer<String> onError) {
+  Registrar(java.util.function.Supplier<URI> base, String token, HttpClient http, Registration registration, Consumer<String> onError) {
     this.base = base;
     this.token = token;
     this.http = http;
@@ -68,22 +69,22 @@ final class Registrar implements AutoCloseable {
           uri("/v1/services/" + registration.service() + "/instances/" + id + "/heartbeat"))
           .PUT(HttpRequest.BodyPublishers.noBody()));
       if (r.statusCode() == 404) {
-        LOG.warning(() -> "the control plane " + base + " had expired " + what() + " (away longer than its TTL, "
+        LOG.warning(() -> "the control plane " + base.get() + " had expired " + what() + " (away longer than its TTL, "
             + registration.ttl().toMillis() + " ms); registering it again");
         instanceId = null;
         register();
       } else if (r.statusCode() / 100 != 2) {
-        onError.accept("heartbeat of " + what() + " refused by " + base + ": " + r.statusCode() + " "
+        onError.accept("heartbeat of " + what() + " refused by " + base.get() + ": " + r.statusCode() + " "
             + ControlPlaneClient.abbreviate(r.body()));
       }
     } catch (IOException e) {
-      onError.accept("heartbeat of " + what() + " to " + base + " failed: " + e.getClass().getSimpleName()
+      onError.accept("heartbeat of " + what() + " to " + base.get() + " failed: " + e.getClass().getSimpleName()
           + (e.getMessage() == null ? "" : ": " + e.getMessage()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
       // Caught so that the schedule goes on: an exception would cancel every later heartbeat.
-      onError.accept("heartbeat of " + what() + " to " + base + " failed: " + e);
+      onError.accept("heartbeat of " + what() + " to " + base.get() + " failed: " + e);
       LOG.log(Level.WARNING, "heartbeat of " + what() + " failed", e);
     }
   }
@@ -103,15 +104,15 @@ final class Registrar implements AutoCloseable {
     if (r.statusCode() / 100 == 2) {
       String id = JSON.readTree(r.body()).path("instanceId").asText(null);
       instanceId = id;
-      LOG.info(() -> "registered " + what() + " with the control plane " + base + " as " + id);
+      LOG.info(() -> "registered " + what() + " with the control plane " + base.get() + " as " + id);
     } else {
-      onError.accept("registering " + what() + " with " + base + " failed: " + r.statusCode() + " "
+      onError.accept("registering " + what() + " with " + base.get() + " failed: " + r.statusCode() + " "
           + ControlPlaneClient.abbreviate(r.body()));
     }
   }
 
   private URI uri(String path) {
-    return URI.create(base + path);
+    return URI.create(base.get() + path);
   }
 
   private HttpResponse<String> send(HttpRequest.Builder req) throws IOException, InterruptedException {

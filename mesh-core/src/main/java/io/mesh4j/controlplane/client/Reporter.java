@@ -48,7 +48,8 @@ final class Reporter implements AutoCloseable {
   static final int MAX_SERVICES = 200;
   static final int MAX_ENDPOINTS = 100;
 
-  private final URI uri;
+  /** The replica in use (it changes when the client fails over). */
+  private final java.util.function.Supplier<URI> base;
   private final String token;
   private final HttpClient http;
   private final Mesh mesh;
@@ -71,9 +72,9 @@ final class Reporter implements AutoCloseable {
     String address();
   }
 
-  Reporter(URI base, String token, HttpClient http, Mesh mesh, Duration interval, Identity identity,
+  Reporter(java.util.function.Supplier<URI> base, String token, HttpClient http, Mesh mesh, Duration interval, Identity identity,
       Supplier<ControlPlaneStatus> status) {
-    this.uri = URI.create(base + "/v1/reports");
+    this.base = base;
     this.token = token;
     this.http = http;
     this.mesh = mesh;
@@ -85,7 +86,7 @@ final class Reporter implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    LOG.info(() -> "reporting " + identity.service() + "'s traffic to the control plane " + base + " every "
+    LOG.info(() -> "reporting " + identity.service() + "'s traffic to the control plane " + base.get() + " every "
         + interval.toMillis() + " ms");
     scheduleNext();
   }
@@ -106,7 +107,7 @@ final class Reporter implements AutoCloseable {
       dropped++;
       if (!failing) {
         failing = true;
-        LOG.log(Level.WARNING, "report to the control plane " + uri + " dropped (" + describe(e)
+        LOG.log(Level.WARNING, "report to the control plane " + base.get() + "/v1/reports dropped (" + describe(e)
             + "); its counts are lost, the next report follows in about " + interval.toMillis() + " ms");
       }
     } catch (InterruptedException e) {
@@ -120,7 +121,7 @@ final class Reporter implements AutoCloseable {
   }
 
   private void send(byte[] body) throws IOException, InterruptedException {
-    HttpRequest.Builder req = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5))
+    HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(base.get() + "/v1/reports")).timeout(Duration.ofSeconds(5))
         .header("Content-Type", "application/json").header("Content-Encoding", "gzip")
         .POST(HttpRequest.BodyPublishers.ofByteArray(body));
     if (token != null) {
@@ -134,7 +135,7 @@ final class Reporter implements AutoCloseable {
     sent++;
     if (failing) {
       failing = false;
-      LOG.info(() -> "reports reach the control plane " + uri + " again (" + dropped + " dropped so far)");
+      LOG.info(() -> "reports reach the control plane " + base.get() + "/v1/reports again (" + dropped + " dropped so far)");
     }
   }
 

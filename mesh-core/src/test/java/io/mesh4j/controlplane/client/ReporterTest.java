@@ -35,7 +35,7 @@ class ReporterTest {
   }
 
   private Reporter reporter() {
-    reporter = new Reporter(URI.create("http://127.0.0.1:9"), null, HttpClient.newHttpClient(), mesh,
+    reporter = new Reporter(() -> URI.create("http://127.0.0.1:9"), null, HttpClient.newHttpClient(), mesh,
         Duration.ofMinutes(10), new Reporter.Identity() {
           @Override
           public String service() {
@@ -51,7 +51,7 @@ class ReporterTest {
           public String address() {
             return "";
           }
-        }, () -> new ControlPlaneStatus(true, 7, false, null, null));
+        }, () -> new ControlPlaneStatus(true, 7, false, null, null, URI.create("http://127.0.0.1:9")));
     return reporter;
   }
 

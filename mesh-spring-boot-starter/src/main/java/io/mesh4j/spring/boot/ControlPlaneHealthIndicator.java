@@ -23,6 +23,7 @@ public class ControlPlaneHealthIndicator implements HealthIndicator {
     Health.Builder b = Health.up()
         .withDetail("state", s.connected() ? "connected" : "degraded")
         .withDetail("connected", s.connected())
+        .withDetail("controlPlane", s.controlPlane().toString())
         .withDetail("revision", s.revision())
         .withDetail("servingFromCache", s.servingFromCache());
     if (s.lastContact() != null) {

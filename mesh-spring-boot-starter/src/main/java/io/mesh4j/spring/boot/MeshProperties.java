@@ -84,7 +84,10 @@ public class MeshProperties {
 
   /** {@code mesh.control-plane.*}. */
   public static class ControlPlane {
-    /** The control plane's base URL, e.g. http://mesh-control-plane:7070. Empty: static configuration. */
+    /**
+     * The control plane's base URL, e.g. http://mesh-control-plane:7070, or its replicas' separated by
+     * commas (the client fails over from one to the next). Empty: static configuration.
+     */
     private String url;
 
     /** The client token sent with watch and register requests. Never logged. */

@@ -24,11 +24,12 @@ final class MeshSettings {
   final ServicePolicy defaultPolicy;
   final Map<String, List<Endpoint>> endpoints;
   final Map<String, ServicePolicy> policies;
-  final URI controlPlaneUrl;
+  /** The control plane's replicas (one or more); null: static configuration. */
+  final List<URI> controlPlaneUrl;
   final Registration registration;
 
   private MeshSettings(ServicePolicy defaultPolicy, Map<String, List<Endpoint>> endpoints,
-      Map<String, ServicePolicy> policies, URI controlPlaneUrl, Registration registration) {
+      Map<String, ServicePolicy> policies, List<URI> controlPlaneUrl, Registration registration) {
     this.defaultPolicy = defaultPolicy;
     this.endpoints = endpoints;
     this.policies = policies;
@@ -68,11 +69,19 @@ final class MeshSettings {
       }
     });
 
-    URI url = null;
+    List<URI> url = null;
     Registration registration = null;
     MeshProperties.ControlPlane cp = p.getControlPlane();
     if (hasText(cp.getUrl())) {
-      url = controlPlaneUrl(cp.getUrl().trim(), problems);
+      url = new ArrayList<>();
+      for (String one : cp.getUrl().split(",", -1)) { // several replicas: comma-separated
+        URI u = controlPlaneUrl(one.trim(), problems);
+        if (u != null && url.contains(u)) {
+          problems.add("mesh.control-plane.url: '" + one.trim() + "' given twice (expected: each replica once)");
+        } else if (u != null) {
+          url.add(u);
+        }
+      }
       if (cp.getWaitTime() != null
           && (cp.getWaitTime().isNegative() || cp.getWaitTime().compareTo(java.time.Duration.ofMinutes(5)) > 0)) {
         problems.add("mesh.control-plane.wait-time: " + cp.getWaitTime() + " (expected: 0..5m)");
@@ -141,7 +150,7 @@ final class MeshSettings {
       // reported below
     }
     problems.add("mesh.control-plane.url: '" + value + "' (expected: an http or https URL such as "
-        + "http://mesh-control-plane:7070)");
+        + "http://mesh-control-plane:7070, or several separated by commas)");
     return null;
   }
 

@@ -160,6 +160,24 @@ class MeshAutoConfigurationTest {
   }
 
   @Test
+  void severalControlPlaneReplicasSeparatedByCommas() {
+    runner.withPropertyValues("mesh.control-plane.url=http://127.0.0.1:1, http://127.0.0.1:2",
+            "mesh.registration.enabled=false", "mesh.control-plane.wait-time=1s")
+        .run(ctx -> {
+          assertThat(ctx).hasNotFailed();
+          Health health = ctx.getBean(ControlPlaneHealthIndicator.class).health();
+          assertThat(health.getDetails().get("controlPlane")).isIn("http://127.0.0.1:1", "http://127.0.0.1:2");
+        });
+    runner.withPropertyValues("mesh.control-plane.url=http://127.0.0.1:1,,http://127.0.0.1:1",
+            "mesh.registration.enabled=false")
+        .run(ctx -> {
+          String message = rootMessage(ctx.getStartupFailure());
+          assertThat(message).contains("mesh.control-plane.url: '' (expected: an http or https URL");
+          assertThat(message).contains("mesh.control-plane.url: 'http://127.0.0.1:1' given twice");
+        });
+  }
+
+  @Test
   void controlPlaneProblemsNameTheProperties() {
     runner.withPropertyValues("mesh.control-plane.url=ftp://x", "server.port=0")
         .run(ctx -> {

@@ -319,7 +319,8 @@ class DocsExamplesTest {
     Mesh mesh = Mesh.builder().discovery(cp.discovery()).policies(cp.policies()).build();
     OkHttpClient http = MeshOkHttp.client(mesh, new OkHttpClient());
     // ...
-    ControlPlaneStatus status = cp.status();   // connected, revision, servingFromCache, lastContact, lastError
+    ControlPlaneStatus status = cp.status();   // connected, revision, servingFromCache, lastContact, lastError,
+                                               // controlPlane (the replica in use)
     // end-snippet
     try (cp; mesh) {
       assertThat(status.connected()).isFalse();
