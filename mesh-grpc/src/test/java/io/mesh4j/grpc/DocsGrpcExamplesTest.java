@@ -11,10 +11,12 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
+import io.grpc.Status;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
 import io.mesh4j.Mesh;
 import io.mesh4j.discovery.Endpoint;
 import io.mesh4j.discovery.StaticDiscovery;
@@ -27,6 +29,8 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import okhttp3.Request;
+import okhttp3.Response;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -73,6 +77,37 @@ class DocsGrpcExamplesTest {
         return ClientCalls.blockingUnaryCall(channel, GET_ORDER, CallOptions.DEFAULT, id);
       }
     }
+  }
+
+  /** Stand-ins for an application's generated message and service base types. */
+  record GetOrderRequest(String id) {}
+
+  record Order(String id, String paymentStatus) {}
+
+  abstract static class OrdersImplBase {
+    public abstract void getOrder(GetOrderRequest req, StreamObserver<Order> out);
+  }
+
+  /** docs/grpc-interceptors.md: a handler calling another service through the mesh (compiled). */
+  static final class OrdersHandler extends OrdersImplBase {
+    private final okhttp3.OkHttpClient http;
+
+    OrdersHandler(okhttp3.OkHttpClient http) {
+      this.http = http;
+    }
+
+    // snippet:grpc-handler-calls-on
+    @Override
+    public void getOrder(GetOrderRequest req, StreamObserver<Order> out) {
+      // Deadline.current() is what is left of the caller's grpc-timeout; Span.current() is the server span.
+      try (Response r = http.newCall(new Request.Builder().url("http://payments/v1/status").build()).execute()) {
+        out.onNext(new Order(req.id(), r.body().string()));   // mesh-timeout-ms and traceparent went out
+        out.onCompleted();
+      } catch (IOException e) {
+        out.onError(Status.UNAVAILABLE.withDescription(e.getMessage()).withCause(e).asRuntimeException());
+      }
+    }
+    // end-snippet
   }
 
   /** Stands in for an application's service implementation. */

@@ -64,14 +64,15 @@ class MeshTimeIT {
     });
          Mesh mesh = mesh(List.of(backend), ServicePolicy.builder().totalTimeout(TOTAL).retries(RETRY_503).build())) {
       CompletableFuture<Integer> call = getAsync(MeshOkHttp.client(mesh, new OkHttpClient()));
-      // The call waits for exactly 30 s of the ticker's time (not the 1-2 ms backoff), from t = 0.
-      await().atMost(Duration.ofSeconds(10))
-          .until(() -> ticker.wakeTimes().equals(List.of(Duration.ofSeconds(30).toNanos())));
+      // snippet:manual-ticker
+      // Answered 503 with Retry-After: 30, the call waits until t = 30 s of the ticker's time
+      await().until(() -> ticker.wakeTimes().equals(List.of(Duration.ofSeconds(30).toNanos())));
       assertThat(backend.hits.get()).isEqualTo(1);
       assertThat(call).isNotDone();
 
-      ticker.advance(Duration.ofSeconds(30));
+      ticker.advance(Duration.ofSeconds(30));   // and the retry is sent now
       assertThat(call.get(10, TimeUnit.SECONDS)).isEqualTo(200);
+      // end-snippet
       assertThat(backend.hits.get()).isEqualTo(2);
     }
   }

@@ -95,6 +95,37 @@ class DocsSnippetsTest {
     return dir;
   }
 
+  /**
+   * The README's promise that the docs' code is compiled or run: every {@code java} block of every
+   * Markdown file is a snippet of a compiled source (checked against it by {@link
+   * #snippetsMatchTheirSources}), none is free-standing.
+   */
+  @Test
+  void everyJavaBlockIsASnippetOfACompiledSource() throws IOException {
+    List<String> failures = new ArrayList<>();
+    int blocks = 0;
+    for (Path md : markdown) {
+      List<String> lines = Files.readAllLines(md, StandardCharsets.UTF_8);
+      for (int i = 0; i < lines.size(); i++) {
+        if (!lines.get(i).trim().equals("```java")) {
+          continue;
+        }
+        blocks++;
+        int prev = i - 1;
+        while (prev >= 0 && lines.get(prev).isBlank()) {
+          prev--;
+        }
+        Matcher m = prev < 0 ? null : MARKER.matcher(lines.get(prev));
+        if (m == null || !m.matches() || !m.group(1).equals("snippet")) {
+          failures.add(root.relativize(md) + ":" + (i + 1) + ": a java block that is not a snippet (expected: a"
+              + " <!-- snippet: path/to/Source.java#name --> line before it, naming compiled code)");
+        }
+      }
+    }
+    assertThat(blocks).as("java blocks found").isGreaterThan(10);
+    assertThat(failures).as("free-standing java blocks").isEmpty();
+  }
+
   @Test
   void snippetsMatchTheirSources() throws IOException {
     List<String> failures = new ArrayList<>();
