@@ -13,10 +13,12 @@ import java.util.Objects;
  * Everything the layers of one logical call decide from policy, taken once from one snapshot of the
  * service: the policy revision, the route and destination ({@link RouteKey}), the retry, hedging and
  * fault rules after the route's and the method's overrides, the total timeout and where it comes from,
- * and the per-attempt timeout. Every layer of a call (on HTTP and on gRPC) reads its plan and never
- * the runtime's current policy, so a policy pushed while the call is in flight cannot split it across
- * two revisions: a retry of a call routed to the canary keeps the canary's faults, hedging and
- * timeouts even if the route is gone by then.
+ * and the per-attempt timeout. On HTTP every layer of a call reads its plan and never the runtime's
+ * current policy, so a policy pushed while the call is in flight cannot split it across two revisions:
+ * a retry of a call routed to the canary keeps the canary's faults, hedging and timeouts even if the
+ * route is gone by then. On gRPC the client interceptor takes the plan and every pick of the call reads
+ * its route and faults; gRPC's own retries, hedging and timeout come from the channel's service config,
+ * which follows the policy in force when gRPC starts the call.
  *
  * <p>Immutable and thread-safe. {@link ServiceRuntime#plan()} returns the snapshot's plan and
  * {@link ServiceRuntime#route(CallPlan, String, String, java.util.function.UnaryOperator)} one of its

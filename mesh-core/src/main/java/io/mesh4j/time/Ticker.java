@@ -3,10 +3,11 @@ package io.mesh4j.time;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A source of monotonic time in nanoseconds, and the one way the mesh waits. The mesh reads time and
- * waits for it only through a ticker (retry backoff, {@code Retry-After}, hedge delays, injected
- * delays), so that tests drive decay, ejection, deadlines and waits with a {@link ManualTicker} and
- * assert exact times instead of wall-clock windows.
+ * A source of monotonic time in nanoseconds, and the way the mesh waits. The mesh reads time through a
+ * ticker, and on HTTP waits for it through one too (retry backoff, {@code Retry-After}, injected delays;
+ * the hedge delay is read on it), so that tests drive decay, ejection, deadlines and waits with a
+ * {@link ManualTicker} and assert exact times instead of wall-clock windows. (Still in real time: the
+ * call's deadline timer, waits for room under a concurrency limit, and gRPC's own timers.)
  */
 @FunctionalInterface
 public interface Ticker {

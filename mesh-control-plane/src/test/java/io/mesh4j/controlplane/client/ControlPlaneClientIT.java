@@ -474,6 +474,32 @@ class ControlPlaneClientIT {
         "fetching the state of every watched service again (this client was at revision 7)"));
   }
 
+  /**
+   * A cache written before store epochs, at revision 42, meets a store at revision 1 (restored, or
+   * another replica): the cached state is of an unknown history, so the client takes the store's. Before,
+   * it ignored every answer (1 < 42) and asked again at once, for ever.
+   */
+  @Test
+  void aCacheWithoutAnEpochGivesWayToTheStoresStateWhateverItsRevision() throws Exception {
+    java.nio.file.Files.writeString(dir.resolve("client-cache.json"), """
+        {"revision": 42, "services": {"orders": {"policy": {"timeouts": {"total": "4200ms"}},
+          "policyRevision": 42, "endpoints": [], "endpointsRevision": 0}}}""");
+    TestControlPlane cp = controlPlane(freePort());
+    cp.admin.put("/v1/services/orders/policy", "{\"timeouts\": {\"total\": \"800ms\"}}"); // revision 1
+    ControlPlaneClient c = ControlPlaneClient.builder(cp.server.uri()).token(TestControlPlane.CLIENT)
+        .cacheFile(dir.resolve("client-cache.json")).waitTime(Duration.ofSeconds(2)).build();
+    closeables.add(c);
+    Mesh mesh = mesh(c);
+    ServiceRuntime orders = mesh.service("orders");
+    await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+      assertThat(orders.policy().timeouts().total()).isEqualTo(Duration.ofMillis(800));
+      assertThat(c.status().revision()).isEqualTo(1);
+    });
+    // The cache now names the store's epoch, so the next start compares like with like.
+    await().atMost(Duration.ofSeconds(10)).until(() -> java.nio.file.Files.readString(dir.resolve("client-cache.json"))
+        .contains("\"epoch\":\"" + cp.admin.get("/v1/health").json().get("epoch").asText() + "\""));
+  }
+
   @Test
   void aClientFailsOverToTheNextReplicaAndRegistersThere() throws Exception {
     List<LogRecord> log = captureLog();

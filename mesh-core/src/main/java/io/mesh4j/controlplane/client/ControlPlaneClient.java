@@ -262,7 +262,7 @@ public final class ControlPlaneClient implements AutoCloseable {
       list.add(listener);
       KnownService k = known.get(service);
       if (k != null && k.endpoints() != null) {
-        listener.accept(new EndpointSet(service, k.endpointsRevision(), k.endpoints(), history()));
+        listener.accept(new EndpointSet(service, k.endpointsRevision(), k.endpoints(), k.history()));
       }
       watch(service);
       return () -> list.remove(listener);
@@ -313,6 +313,7 @@ public final class ControlPlaneClient implements AutoCloseable {
    */
   private void run() {
     int failures = 0;
+    int flaps = 0;
     long overflowRefreshedAt = Long.MIN_VALUE;
     while (!closed) {
       if (watched.isEmpty()) {
@@ -324,6 +325,12 @@ public final class ControlPlaneClient implements AutoCloseable {
           }
         }
         continue;
+      }
+      if (historyFlapping) {
+        historyFlapping = false;
+        flaps = backoff(flaps); // two store histories by turns: slow down, more each time
+      } else if (flaps > 0 && System.nanoTime() - lastHistoryChange >= HISTORY_FLAP.toNanos()) {
+        flaps = 0;
       }
       boolean full = needFull.getAndSet(false);
       List<String> fresh = full ? takeAll() : takePending();
@@ -539,21 +546,42 @@ public final class ControlPlaneClient implements AutoCloseable {
       return true;
     }
     epoch = answered;
-    if (had == null) {
-      return true; // the first answer, and no cache that says otherwise
+    if (had == null && revision == 0) {
+      return true; // the first answer, and nothing known from before
     }
     long before = revision;
-    LOG.info(() -> "the control plane " + base() + " answers from another store history (epoch " + had + " -> "
-        + answered + ": it restarted, or its store was restored from a backup); fetching the state of every"
-        + " watched service again (this client was at revision " + before + ")");
-    // What is known belongs to the old history: forgotten, so that nothing of it is handed out labelled
-    // with the new one (the mesh compares revisions within a history only). The mesh keeps serving what
-    // it has until the full answer arrives.
-    known.clear();
+    if (had == null) {
+      // State from a cache written before epochs: of an unknown history, so taken as another one.
+      LOG.info(() -> "the control plane " + base() + " answers from store history " + answered + "; the state "
+          + "this client has (revision " + before + ") has none: fetching the state of every watched service again");
+    } else {
+      LOG.info(() -> "the control plane " + base() + " answers from another store history (epoch " + had + " -> "
+          + answered + ": it restarted, or its store was restored from a backup); fetching the state of every"
+          + " watched service again (this client was at revision " + before + ")");
+    }
+    long now = System.nanoTime();
+    if (lastHistoryChange != Long.MIN_VALUE && now - lastHistoryChange < HISTORY_FLAP.toNanos()) {
+      // Twice within a short time: two stores answering by turns (replicas without a shared store behind
+      // one address?). Each change costs every watched service's state: slow down.
+      historyFlapping = true;
+      LOG.warning(() -> "the control plane " + base() + " changed store history twice within "
+          + HISTORY_FLAP.toSeconds() + " s (epochs " + had + ", " + answered + "): are several replicas without a"
+          + " shared store behind one address? Backing off before fetching again");
+    }
+    lastHistoryChange = now;
+    // What is known stays (and is served) until the full answer replaces it; each entry keeps the history
+    // it came from, which is what it is labelled with when handed to the mesh.
     revision = 0;
     needFull.set(true);
     return false;
   }
+
+  /** Two changes of store history closer than this are a flap (see {@link #sameStore}). */
+  private static final Duration HISTORY_FLAP = Duration.ofSeconds(30);
+  /** When the store history last changed ({@link System#nanoTime}); loop thread only. */
+  private long lastHistoryChange = Long.MIN_VALUE;
+  /** Set by {@link #sameStore} on a flap: the loop backs off once before fetching again. Loop thread only. */
+  private boolean historyFlapping;
 
   /** The history the state handed to the mesh belongs to: the store's epoch ("" before any is known). */
   private String history() {
@@ -637,7 +665,7 @@ public final class ControlPlaneClient implements AutoCloseable {
     List<Runnable> notifications = new ArrayList<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = body.path("services").fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
-      applyService(e.getKey(), e.getValue(), notifications);
+      applyService(e.getKey(), e.getValue(), history(), notifications);
     }
     // The revision before the listeners: whoever sees an update applied sees the client at its revision.
     if (advance) {
@@ -651,8 +679,10 @@ public final class ControlPlaneClient implements AutoCloseable {
   }
 
   /** Stores the service's new state and queues the listener notifications its changes call for. */
-  private void applyService(String service, JsonNode n, List<Runnable> notifications) {
+  private void applyService(String service, JsonNode n, String history, List<Runnable> notifications) {
     KnownService old = known.get(service);
+    // Another history: its revisions say nothing about the old ones (equal numbers, other content).
+    boolean sameHistory = old != null && old.history().equals(history);
     JsonNode policy = KnownService.policyOf(n);
     long policyRevision = n.path("policyRevision").asLong(0);
     long endpointsRevision = n.path("endpointsRevision").asLong(0);
@@ -664,9 +694,9 @@ public final class ControlPlaneClient implements AutoCloseable {
       endpoints = old == null ? List.of() : old.endpoints();
       endpointsRevision = old == null ? 0 : old.endpointsRevision();
     }
-    KnownService k = new KnownService(policy, policyRevision, endpoints, endpointsRevision);
+    KnownService k = new KnownService(policy, policyRevision, endpoints, endpointsRevision, history);
     known.put(service, k);
-    if (old == null || old.policyRevision() != policyRevision) {
+    if (!sameHistory || old.policyRevision() != policyRevision) {
       VersionedPolicy vp = toPolicy(service, k);
       if (vp != null) {
         long rev = policyRevision;
@@ -678,8 +708,8 @@ public final class ControlPlaneClient implements AutoCloseable {
         });
       }
     }
-    if (old == null || old.endpointsRevision() != endpointsRevision) {
-      EndpointSet set = new EndpointSet(service, endpointsRevision, endpoints, history());
+    if (!sameHistory || old.endpointsRevision() != endpointsRevision) {
+      EndpointSet set = new EndpointSet(service, endpointsRevision, endpoints, history);
       long rev = endpointsRevision;
       notifications.add(() -> {
         LOG.fine(() -> "service '" + service + "': " + set.endpoints().size() + " endpoints at revision " + rev);
@@ -707,13 +737,13 @@ public final class ControlPlaneClient implements AutoCloseable {
   /** The policy to hand to the mesh, or null when it is invalid (the one in force is kept). */
   private VersionedPolicy toPolicy(String service, KnownService k) {
     if (k.policy() == null) {
-      return new VersionedPolicy(service, k.policyRevision(), null, history());
+      return new VersionedPolicy(service, k.policyRevision(), null, k.history());
     }
     try {
       // Nulls dropped first: a control plane from before null was refused may have stored one, meaning
       // "the default" (what leaving the field out means now); refusing it would lose the whole policy.
       ServicePolicy p = PolicyCodec.fromTree(io.mesh4j.internal.JsonText.withoutNulls(k.policy()));
-      return new VersionedPolicy(service, k.policyRevision(), p, history());
+      return new VersionedPolicy(service, k.policyRevision(), p, k.history());
     } catch (InvalidPolicyException e) {
       lastError = "policy of '" + service + "' at revision " + k.policyRevision() + " rejected, keeping the one in force: "
           + e.getMessage();
@@ -733,14 +763,14 @@ public final class ControlPlaneClient implements AutoCloseable {
       if (root == null) {
         return;
       }
+      JsonNode cachedEpoch = root.get("epoch");
+      epoch = cachedEpoch != null && cachedEpoch.isTextual() ? cachedEpoch.asText() : null;
       List<Runnable> notifications = new ArrayList<>();
       for (Iterator<Map.Entry<String, JsonNode>> it = root.path("services").fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> e = it.next();
-        applyService(e.getKey(), e.getValue(), notifications);
+        applyService(e.getKey(), e.getValue(), KnownService.historyOf(e.getValue(), history()), notifications);
       }
       revision = root.path("revision").asLong(0);
-      JsonNode cachedEpoch = root.get("epoch");
-      epoch = cachedEpoch != null && cachedEpoch.isTextual() ? cachedEpoch.asText() : null;
       fromCache = true;
       LOG.info(() -> "loaded " + known.size() + " services at revision " + revision + " from the cache " + cache
           + "; they are served from it until the control plane " + base() + " answers");
@@ -803,7 +833,7 @@ public final class ControlPlaneClient implements AutoCloseable {
         Objects.requireNonNull(base, "replicas: a null URL");
         String s = base.toString();
         URI u = URI.create(s.endsWith("/") ? s.substring(0, s.length() - 1) : s);
-        if (u.getScheme() == null || !(u.getScheme().equals("http") || u.getScheme().equals("https"))
+        if (u.getScheme() == null || !(u.getScheme().equalsIgnoreCase("http") || u.getScheme().equalsIgnoreCase("https"))
             || u.getHost() == null) {
           throw new IllegalArgumentException("replicas: " + base + " (expected: an http or https base URL, e.g."
               + " http://mesh-control-plane:7070)");

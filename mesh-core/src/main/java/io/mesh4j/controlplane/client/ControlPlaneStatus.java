@@ -11,7 +11,15 @@ import java.time.Instant;
  * @param servingFromCache the state in use came from the local cache file, not (yet) from the control plane
  * @param lastContact   when the control plane last answered, or null if never
  * @param lastError     the last failure, or null (never contains a token)
- * @param controlPlane  the control-plane replica the client uses (the one it fails over to, after a failure)
+ * @param controlPlane  the control-plane replica the client uses now: after a failed round, already the one it
+ *                      fails over to (while {@code lastError} still names the one that failed)
  */
 public record ControlPlaneStatus(boolean connected, long revision, boolean servingFromCache, Instant lastContact,
-    String lastError, java.net.URI controlPlane) {}
+    String lastError, java.net.URI controlPlane) {
+
+  /** The status without the replica (for code written before there could be several); it is null then. */
+  public ControlPlaneStatus(boolean connected, long revision, boolean servingFromCache, Instant lastContact,
+      String lastError) {
+    this(connected, revision, servingFromCache, lastContact, lastError, null);
+  }
+}

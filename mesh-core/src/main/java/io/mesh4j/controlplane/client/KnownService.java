@@ -16,8 +16,20 @@ import java.util.Map;
  * <p>The wire form is the control plane's watch entry, {@code {"policy":…, "policyRevision":N,
  * "endpoints":[{"host":…, "port":…, "weight":…, "zone":…, "labels":{…}}], "endpointsRevision":N}}; the
  * client's cache file stores the same form, so both are read and written here.
+ *
+ * <p>{@code history} is the control plane's store epoch the state came from ("" when unknown): what is
+ * handed to the mesh is labelled with it, so revisions are compared within one history only, even when
+ * the entry is handed out while the client is moving to another one. The cache stores it as
+ * {@code "epoch"}.
  */
-record KnownService(JsonNode policy, long policyRevision, List<Endpoint> endpoints, long endpointsRevision) {
+record KnownService(JsonNode policy, long policyRevision, List<Endpoint> endpoints, long endpointsRevision,
+    String history) {
+
+  /** The history of a cached entry: its own {@code epoch}, else {@code fallback}. */
+  static String historyOf(JsonNode entry, String fallback) {
+    JsonNode e = entry.get("epoch");
+    return e != null && e.isTextual() ? e.asText() : fallback;
+  }
 
   /** Whether the control plane said it knows nothing about the service (no policy, no instances, ever). */
   boolean unknownToControlPlane() {
@@ -47,6 +59,9 @@ record KnownService(JsonNode policy, long policyRevision, List<Endpoint> endpoin
 
   /** Writes this state as a watch entry into {@code n}. */
   void writeTo(ObjectNode n) {
+    if (!history.isEmpty()) {
+      n.put("epoch", history);
+    }
     n.set("policy", policy);
     n.put("policyRevision", policyRevision);
     n.put("endpointsRevision", endpointsRevision);

@@ -33,6 +33,8 @@ final class Registrar implements AutoCloseable {
   private final ScheduledExecutorService heartbeats;
   /** Written only by the heartbeat thread; read by close(). */
   private volatile String instanceId;
+  /** The replica that gave {@link #instanceId}. Written only by the heartbeat thread. */
+  private volatile URI registeredWith;
 
   Registrar(java.util.function.Supplier<URI> base, String token, HttpClient http, Registration registration, Consumer<String> onError) {
     this.base = base;
@@ -59,37 +61,44 @@ final class Registrar implements AutoCloseable {
   }
 
   private void heartbeat() {
+    URI cp = base.get(); // one replica per heartbeat, even if the client fails over meanwhile
     try {
       String id = instanceId;
       if (id == null) {
-        register();
+        register(cp);
         return;
       }
       HttpResponse<String> r = send(HttpRequest.newBuilder(
-          uri("/v1/services/" + registration.service() + "/instances/" + id + "/heartbeat"))
+          URI.create(cp + "/v1/services/" + registration.service() + "/instances/" + id + "/heartbeat"))
           .PUT(HttpRequest.BodyPublishers.noBody()));
       if (r.statusCode() == 404) {
-        LOG.warning(() -> "the control plane " + base.get() + " had expired " + what() + " (away longer than its TTL, "
-            + registration.ttl().toMillis() + " ms); registering it again");
+        URI before = registeredWith;
+        if (cp.equals(before)) {
+          LOG.warning(() -> "the control plane " + cp + " had expired " + what() + " (away longer than its TTL, "
+              + registration.ttl().toMillis() + " ms); registering it again");
+        } else {
+          LOG.info(() -> "the control plane " + cp + " does not know " + what() + " (registered with " + before
+              + "); registering it there");
+        }
         instanceId = null;
-        register();
+        register(cp);
       } else if (r.statusCode() / 100 != 2) {
-        onError.accept("heartbeat of " + what() + " refused by " + base.get() + ": " + r.statusCode() + " "
+        onError.accept("heartbeat of " + what() + " refused by " + cp + ": " + r.statusCode() + " "
             + ControlPlaneClient.abbreviate(r.body()));
       }
     } catch (IOException e) {
-      onError.accept("heartbeat of " + what() + " to " + base.get() + " failed: " + e.getClass().getSimpleName()
+      onError.accept("heartbeat of " + what() + " to " + cp + " failed: " + e.getClass().getSimpleName()
           + (e.getMessage() == null ? "" : ": " + e.getMessage()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
       // Caught so that the schedule goes on: an exception would cancel every later heartbeat.
-      onError.accept("heartbeat of " + what() + " to " + base.get() + " failed: " + e);
+      onError.accept("heartbeat of " + what() + " to " + cp + " failed: " + e);
       LOG.log(Level.WARNING, "heartbeat of " + what() + " failed", e);
     }
   }
 
-  private void register() throws IOException, InterruptedException {
+  private void register(URI cp) throws IOException, InterruptedException {
     ObjectNode body = JSON.createObjectNode();
     body.put("host", registration.host());
     body.put("port", registration.port());
@@ -98,21 +107,18 @@ final class Registrar implements AutoCloseable {
     ObjectNode labels = body.putObject("labels");
     registration.labels().forEach(labels::put);
     body.put("ttl", registration.ttl().toMillis() + "ms");
-    HttpResponse<String> r = send(HttpRequest.newBuilder(uri("/v1/services/" + registration.service() + "/instances"))
+    HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(cp + "/v1/services/" + registration.service() + "/instances"))
         .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
         .header("Content-Type", "application/json"));
     if (r.statusCode() / 100 == 2) {
       String id = JSON.readTree(r.body()).path("instanceId").asText(null);
       instanceId = id;
-      LOG.info(() -> "registered " + what() + " with the control plane " + base.get() + " as " + id);
+      registeredWith = cp;
+      LOG.info(() -> "registered " + what() + " with the control plane " + cp + " as " + id);
     } else {
-      onError.accept("registering " + what() + " with " + base.get() + " failed: " + r.statusCode() + " "
+      onError.accept("registering " + what() + " with " + cp + " failed: " + r.statusCode() + " "
           + ControlPlaneClient.abbreviate(r.body()));
     }
-  }
-
-  private URI uri(String path) {
-    return URI.create(base.get() + path);
   }
 
   private HttpResponse<String> send(HttpRequest.Builder req) throws IOException, InterruptedException {
@@ -132,7 +138,9 @@ final class Registrar implements AutoCloseable {
       return;
     }
     try {
-      send(HttpRequest.newBuilder(uri("/v1/services/" + registration.service() + "/instances/" + id)).DELETE());
+      URI cp = registeredWith; // the replica that knows this id
+      send(HttpRequest.newBuilder(URI.create((cp != null ? cp : base.get()) + "/v1/services/" + registration.service()
+          + "/instances/" + id)).DELETE());
     } catch (IOException e) {
       LOG.log(Level.FINE, "deregistering " + what() + " failed (the TTL will expire it)", e);
     } catch (InterruptedException e) {

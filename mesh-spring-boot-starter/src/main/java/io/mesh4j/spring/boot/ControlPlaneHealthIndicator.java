@@ -23,9 +23,11 @@ public class ControlPlaneHealthIndicator implements HealthIndicator {
     Health.Builder b = Health.up()
         .withDetail("state", s.connected() ? "connected" : "degraded")
         .withDetail("connected", s.connected())
-        .withDetail("controlPlane", s.controlPlane().toString())
         .withDetail("revision", s.revision())
         .withDetail("servingFromCache", s.servingFromCache());
+    if (s.controlPlane() != null) {
+      b.withDetail("controlPlane", s.controlPlane().toString());
+    }
     if (s.lastContact() != null) {
       b.withDetail("lastContact", s.lastContact().toString());
     }

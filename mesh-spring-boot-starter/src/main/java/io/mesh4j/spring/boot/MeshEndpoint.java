@@ -74,7 +74,9 @@ public class MeshEndpoint {
 
   static Map<String, Object> status(ControlPlaneStatus s) {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("controlPlane", s.controlPlane().toString());
+    if (s.controlPlane() != null) {
+      m.put("controlPlane", s.controlPlane().toString());
+    }
     m.put("connected", s.connected());
     m.put("revision", s.revision());
     m.put("servingFromCache", s.servingFromCache());

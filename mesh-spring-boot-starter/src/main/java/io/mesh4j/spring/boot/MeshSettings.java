@@ -75,7 +75,7 @@ final class MeshSettings {
     if (hasText(cp.getUrl())) {
       url = new ArrayList<>();
       for (String one : cp.getUrl().split(",", -1)) { // several replicas: comma-separated
-        URI u = controlPlaneUrl(one.trim(), problems);
+        URI u = controlPlaneUrl(one.trim().replaceAll("/+$", ""), problems);
         if (u != null && url.contains(u)) {
           problems.add("mesh.control-plane.url: '" + one.trim() + "' given twice (expected: each replica once)");
         } else if (u != null) {

@@ -107,7 +107,8 @@ class DocsSnippetsTest {
     for (Path md : markdown) {
       List<String> lines = Files.readAllLines(md, StandardCharsets.UTF_8);
       for (int i = 0; i < lines.size(); i++) {
-        if (!lines.get(i).trim().equals("```java")) {
+        String fence = lines.get(i).trim().toLowerCase(java.util.Locale.ROOT);
+        if (!(fence.equals("```java") || fence.startsWith("```java "))) {
           continue;
         }
         blocks++;
