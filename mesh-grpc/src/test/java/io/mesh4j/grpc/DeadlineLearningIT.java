@@ -49,7 +49,8 @@ class DeadlineLearningIT {
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).untilAsserted(() ->
                 assertThat(e.ewmaNanos(rt.ticker().nanoTime(), rt.policy().balancer().decay().toNanos()) / 1e6)
                     .as("retries %s: the EWMA after a call cut at 300 ms", retries).isGreaterThan(250));
-            assertThat(e.pending()).isZero();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                .untilAsserted(() -> assertThat(e.pending()).isZero());
           } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
           }

@@ -180,7 +180,8 @@ class LbBalancingIT {
               .filter(e -> e.endpoint().port() == victim.port).findFirst().orElseThrow();
           // Nothing left in flight on it; ejection (after 5 consecutive failures, counted from its
           // failed reconnects too) is the next test's subject, with a threshold that keeps it short.
-          assertThat(dead.pending()).isZero();
+          // (An attempt is closed on a transport thread after its caller has the answer: awaited.)
+          await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(dead.pending()).isZero());
         } finally {
           channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
