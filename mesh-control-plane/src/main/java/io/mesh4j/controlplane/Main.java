@@ -80,6 +80,17 @@ public final class Main implements Callable<Integer> {
       description = "HTTP worker threads; held watches need none (default ${DEFAULT-VALUE}).")
   int maxThreads;
 
+  @Option(names = "--max-connections-per-address",
+      defaultValue = "${env:MESH_CP_MAX_CONNECTIONS_PER_ADDRESS:-1024}",
+      description = "Open connections allowed from one client address; more are closed when accepted. 0: no cap"
+          + " (env MESH_CP_MAX_CONNECTIONS_PER_ADDRESS, default ${DEFAULT-VALUE}).")
+  int maxConnectionsPerAddress;
+
+  @Option(names = "--first-request-timeout", defaultValue = "${env:MESH_CP_FIRST_REQUEST_TIMEOUT:-10s}",
+      description = "How long a new connection has to send its first request line and headers, e.g. 10s or"
+          + " 500ms; 0s: no deadline (env MESH_CP_FIRST_REQUEST_TIMEOUT, default ${DEFAULT-VALUE}).")
+  String firstRequestTimeout;
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -107,8 +118,15 @@ public final class Main implements Callable<Integer> {
     if (keystore != null && keystorePassword == null) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--keystore needs --keystore-password");
     }
-    ServerConfig config = ServerConfig.builder(dataDir).host(host).port(port).auth(auth)
-        .tls(keystore, keystorePassword).maxThreads(maxThreads).build();
+    ServerConfig config;
+    try {
+      config = ServerConfig.builder(dataDir).host(host).port(port).auth(auth)
+          .tls(keystore, keystorePassword).maxThreads(maxThreads)
+          .maxConnectionsPerAddress(maxConnectionsPerAddress)
+          .firstRequestTimeout(duration("--first-request-timeout", firstRequestTimeout)).build();
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
     ControlPlaneServer cp;
     try {
       cp = ControlPlaneServer.start(config);
@@ -132,6 +150,15 @@ public final class Main implements Callable<Integer> {
     }, "cp-shutdown"));
     stopped.await();
     return 0;
+  }
+
+  private static java.time.Duration duration(String option, String text) {
+    try {
+      return io.mesh4j.policy.Durations.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(option + ": " + e.getMessage()
+          + " (expected: a duration such as 10s or 500ms, or 0s)");
+    }
   }
 
   private TokenAuthenticator authenticator() throws IOException {

@@ -147,12 +147,15 @@ final class ApiHandler extends Handler.Abstract {
     String method = request.getMethod();
     Exchange ex = null;
     try {
-      if (request.getHttpURI().hasViolations() || request.getHttpURI().getPath().indexOf(';') >= 0) {
+      String rawPath = request.getHttpURI().getPath();
+      if (request.getHttpURI().hasViolations() || !isCanonical(rawPath)) {
         // Jetty lets ambiguous paths through to here (so that a body can be read through before the
-        // refusal, see fail()); the API names every resource plainly, so none of them is meant.
-        throw Problem.badRequest("Invalid path", "path", Params.quote(request.getHttpURI().getPath())
-            + " (expected: a path without encoded dots, slashes, percents or NULs, ';' parameters or empty"
-            + " segments)");
+        // refusal, see fail()), and resolves plain dot segments itself: /v1/services/x/../victim/policy
+        // would act on "victim". The API names every resource plainly, so a path that is not already
+        // canonical is refused before routing: no path reaches a service other than the one it names.
+        throw Problem.badRequest("Invalid path", "path", Params.quote(rawPath)
+            + " (expected: a canonical path: no dot segments ('.', '..'), empty segments or trailing '/', ';'"
+            + " parameters, or encoded dots, slashes, percents or NULs)");
       }
       Match m = route(Request.getPathInContext(request));
       ex = new Exchange(request, response, callback, m.service, m.instanceId, store::revision, epochField);
@@ -192,6 +195,30 @@ final class ApiHandler extends Handler.Abstract {
       fail(ex, t);
     }
     return true;
+  }
+
+  /** Whether a raw request path has no dot segment, empty segment, trailing slash or ';' parameter. */
+  static boolean isCanonical(String rawPath) {
+    if (rawPath == null || rawPath.isEmpty() || rawPath.charAt(0) != '/' || rawPath.indexOf(';') >= 0) {
+      return false;
+    }
+    if (rawPath.length() == 1) {
+      return true; // "/": no resource, answered 404 with the list of resources
+    }
+    int start = 1;
+    while (true) {
+      int end = rawPath.indexOf('/', start);
+      int stop = end < 0 ? rawPath.length() : end;
+      int length = stop - start;
+      if (length == 0 || (length == 1 && rawPath.charAt(start) == '.')
+          || (length == 2 && rawPath.charAt(start) == '.' && rawPath.charAt(start + 1) == '.')) {
+        return false;
+      }
+      if (end < 0) {
+        return true;
+      }
+      start = end + 1;
+    }
   }
 
   private static Match route(String path) {

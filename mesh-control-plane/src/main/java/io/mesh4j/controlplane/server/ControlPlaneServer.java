@@ -55,6 +55,7 @@ public final class ControlPlaneServer implements AutoCloseable {
   private final ScheduledExecutorService timers;
   private final Server server;
   private final ServerConnector connector;
+  private final ConnectionGuard guard;
   private volatile boolean stopping;
   private boolean closed;
 
@@ -112,13 +113,18 @@ public final class ControlPlaneServer implements AutoCloseable {
     connector.setPort(config.port());
     connector.setIdleTimeout(http.getIdleTimeout());
     connector.setAcceptQueueSize(4096);
+    // Connections that send nothing are closed after a short deadline, and one address may hold only so
+    // many: idle connections cannot exhaust the descriptors before any token is checked (ConnectionGuard).
+    guard = new ConnectionGuard(config.maxConnectionsPerAddress(), config.firstRequestTimeout(),
+        connector.getScheduler());
+    connector.addEventListener(guard);
     server.addConnector(connector);
 
     ApiMetrics apiMetrics = new ApiMetrics();
     WatchEndpoint watch = new WatchEndpoint(store, hub, timeouts, config.defaultWait(), config.maxWait());
     ApiHandler api = new ApiHandler(store, config.auth(), pool, config.maxBodyBytes(), new PolicyEndpoints(store),
         new InstanceEndpoints(store, registry), watch, new ServiceEndpoints(store, hub, () -> stopping),
-        new ReportEndpoints(reports, events), new MetricsEndpoint(store, hub, reports, apiMetrics), apiMetrics);
+        new ReportEndpoints(reports, events), new MetricsEndpoint(store, hub, reports, apiMetrics, guard), apiMetrics);
     GracefulHandler graceful = new GracefulHandler(api);
     // During a stop, keep-alive connections with nothing in flight are closed after this long (Jetty's
     // default of 1 s would make every stop take a second).

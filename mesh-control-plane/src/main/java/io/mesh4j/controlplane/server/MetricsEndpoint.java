@@ -28,12 +28,14 @@ final class MetricsEndpoint {
   private final WatchHub hub;
   private final ReportBook book;
   private final ApiMetrics api;
+  private final ConnectionGuard guard;
 
-  MetricsEndpoint(Store store, WatchHub hub, ReportBook book, ApiMetrics api) {
+  MetricsEndpoint(Store store, WatchHub hub, ReportBook book, ApiMetrics api, ConnectionGuard guard) {
     this.store = store;
     this.hub = hub;
     this.book = book;
     this.api = api;
+    this.guard = guard;
   }
 
   void scrape(Exchange ex) {
@@ -47,6 +49,12 @@ final class MetricsEndpoint {
     api.snapshot().forEach((k, n) -> out.append("mesh_cp_requests_total{route=\"").append(escape(k.route()))
         .append("\",method=\"").append(k.method()).append("\",status=\"").append(k.status()).append("\"} ")
         .append(n).append('\n'));
+    family(out, "mesh_cp_connections_closed_total", "counter",
+        "Connections closed by the server's guard: over the cap per client address, or no request in time.");
+    out.append("mesh_cp_connections_closed_total{reason=\"over_address_cap\"} ").append(guard.refusedOverCap())
+        .append('\n');
+    out.append("mesh_cp_connections_closed_total{reason=\"no_request_in_time\"} ")
+        .append(guard.closedWithoutRequest()).append('\n');
     family(out, "mesh_cp_reports_ingested_total", "counter", "Client traffic reports taken in.");
     out.append("mesh_cp_reports_ingested_total ").append(book.ingested()).append('\n');
     List<ReportBook.Client> clients = book.clients();

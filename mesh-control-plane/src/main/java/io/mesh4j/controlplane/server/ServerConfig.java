@@ -22,13 +22,30 @@ import java.util.Objects;
  * @param shutdownTimeout   how long a graceful stop waits for requests in flight
  * @param staleGrace        how long a reporting client may run a policy behind the current one before
  *                          {@code /v1/clients} marks it stale
+ * @param maxConnectionsPerAddress open connections allowed from one client address (more are closed as
+ *                          soon as accepted); 0 for no cap
+ * @param firstRequestTimeout how long a new connection has to send its first request line and headers
+ *                          before it is closed; zero for no deadline
  */
 public record ServerConfig(String host, int port, Path dataDir, TokenAuthenticator auth, Path keystore,
     String keystorePassword, Duration defaultWait, Duration maxWait, Duration sweepInterval, int maxBodyBytes,
-    int maxThreads, Duration shutdownTimeout, Duration staleGrace) {
+    int maxThreads, Duration shutdownTimeout, Duration staleGrace, int maxConnectionsPerAddress,
+    Duration firstRequestTimeout) {
 
   public static final int DEFAULT_PORT = 8500;
   public static final int DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+  /** Open connections allowed from one client address by default. */
+  public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 1024;
+  /** How long a new connection has by default to send its first request's headers. */
+  public static final Duration DEFAULT_FIRST_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+
+  /** The configuration before connection limits, with their defaults. */
+  public ServerConfig(String host, int port, Path dataDir, TokenAuthenticator auth, Path keystore,
+      String keystorePassword, Duration defaultWait, Duration maxWait, Duration sweepInterval, int maxBodyBytes,
+      int maxThreads, Duration shutdownTimeout, Duration staleGrace) {
+    this(host, port, dataDir, auth, keystore, keystorePassword, defaultWait, maxWait, sweepInterval, maxBodyBytes,
+        maxThreads, shutdownTimeout, staleGrace, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, DEFAULT_FIRST_REQUEST_TIMEOUT);
+  }
 
   public ServerConfig {
     Objects.requireNonNull(host, "host");
@@ -46,6 +63,14 @@ public record ServerConfig(String host, int port, Path dataDir, TokenAuthenticat
     if (staleGrace == null || staleGrace.isNegative()) {
       throw new IllegalArgumentException("staleGrace: " + (staleGrace == null ? "missing" : staleGrace)
           + " (expected: a duration >= 0)");
+    }
+    if (maxConnectionsPerAddress < 0) {
+      throw new IllegalArgumentException("maxConnectionsPerAddress: " + maxConnectionsPerAddress
+          + " (expected: >= 1, or 0 for no cap)");
+    }
+    if (firstRequestTimeout == null || firstRequestTimeout.isNegative()) {
+      throw new IllegalArgumentException("firstRequestTimeout: " + (firstRequestTimeout == null ? "missing"
+          : firstRequestTimeout) + " (expected: a duration > 0, or 0 for no deadline)");
     }
     if (maxThreads < 4) {
       throw new IllegalArgumentException("maxThreads: " + maxThreads + " (expected: >= 4)");
@@ -78,6 +103,8 @@ public record ServerConfig(String host, int port, Path dataDir, TokenAuthenticat
     private int maxThreads = 16;
     private Duration shutdownTimeout = Duration.ofSeconds(10);
     private Duration staleGrace = Duration.ofSeconds(30);
+    private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
+    private Duration firstRequestTimeout = DEFAULT_FIRST_REQUEST_TIMEOUT;
 
     private Builder(Path dataDir) {
       this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
@@ -140,9 +167,28 @@ public record ServerConfig(String host, int port, Path dataDir, TokenAuthenticat
       return this;
     }
 
+    /**
+     * Open connections allowed from one client address (default 1,024); more are closed as soon as they are
+     * accepted. 0 for no cap (a load test holding more watches than that from one host).
+     */
+    public Builder maxConnectionsPerAddress(int value) {
+      maxConnectionsPerAddress = value;
+      return this;
+    }
+
+    /**
+     * How long a new connection has to send its first request line and headers, TLS handshake included
+     * (default 10 s), before it is closed. Zero for no deadline.
+     */
+    public Builder firstRequestTimeout(Duration value) {
+      firstRequestTimeout = value;
+      return this;
+    }
+
     public ServerConfig build() {
       return new ServerConfig(host, port, dataDir, auth, keystore, keystorePassword, defaultWait, maxWait,
-          sweepInterval, maxBodyBytes, maxThreads, shutdownTimeout, staleGrace);
+          sweepInterval, maxBodyBytes, maxThreads, shutdownTimeout, staleGrace, maxConnectionsPerAddress,
+          firstRequestTimeout);
     }
   }
 }

@@ -118,8 +118,10 @@ public final class WatcherBenchmark {
     System.out.printf(Locale.ROOT, "%n== %,d watchers; control plane: java %s %s%n", n,
         String.join(" ", serverJvmArgs()), String.join(" ", launch.get(0).equals("-jar") ? launch
             : List.of("-cp", "...", launch.get(launch.size() - 1))));
+    // Every watcher comes from 127.0.0.1: the control plane's cap per client address (1,024) is lifted.
+    List<String> options = custom.isEmpty() ? List.of("--max-connections-per-address", "0") : List.of();
     try (ChildControlPlane cp = ChildControlPlane.start(tmp.resolve("data"), serverJvmArgs(),
-        launch, List.of())) {
+        launch, options)) {
       URI base = cp.uri();
       long rev = put(base, 0);
       long idleThreads = threads(cp.pid());

@@ -184,6 +184,37 @@ class HostileInputIT {
   }
 
   @Test
+  void aPathThatIsNotCanonicalIsRefusedBeforeRoutingAndActsOnNoService() throws Exception {
+    // Before: PUT/DELETE /v1/services/x/../victim/policy and DELETE .../x/../victim/instances/{id} acted on
+    // "victim" (200): the dot segments were resolved before routing. With tokens scoped to services that is
+    // a bypass, so any path that is not already canonical is a 400 and nothing is written.
+    assertThat(cp.admin.put("/v1/services/victim/policy", "{\"timeouts\": {\"total\": \"2s\"}}").status())
+        .isEqualTo(200);
+    String id = cp.client.post("/v1/services/victim/instances", "{\"host\": \"127.0.0.1\", \"port\": 81}")
+        .json().get("instanceId").asText();
+    long revision = cp.server.store().revision();
+    String auth = "Authorization: Bearer " + TestControlPlane.ADMIN + "\r\n";
+    String body = "{\"timeouts\": {\"total\": \"9s\"}}";
+    List<String> requests = List.of(
+        "PUT /v1/services/x/../victim/policy", "DELETE /v1/services/x/../victim/policy",
+        "DELETE /v1/services/x/../victim/instances/" + id, "PUT /v1/services/victim/./policy",
+        "PUT /v1/services/./victim/policy", "DELETE /v1/services/victim/instances/x/../" + id,
+        "PUT /v1/services/victim/policy/", "PUT /v1/services/victim/policy/.",
+        "GET /v1/services/victim/instances/x/..", "PUT /v1/services/victim;x=1/policy");
+    for (String line : requests) {
+      boolean put = line.startsWith("PUT");
+      Raw r = raw(line + " HTTP/1.1\r\nHost: x\r\n" + auth + (put ? "Content-Type: application/json\r\n" : "")
+          + "Content-Length: " + (put ? body.length() : 0) + "\r\n\r\n" + (put ? body : ""));
+      assertThat(r.status).as(line).isEqualTo(400);
+      assertThat(r.body).as(line).contains("Invalid path").contains("dot segments");
+    }
+    assertThat(cp.server.store().revision()).isEqualTo(revision);
+    assertThat(cp.client.get("/v1/services/victim/policy").json().at("/policy/timeouts/total").asText())
+        .isEqualTo("2s");
+    assertThat(cp.client.get("/v1/services/victim/instances/" + id).status()).isEqualTo(200);
+  }
+
+  @Test
   void anErrorShowsABadValueShortAndNamesNoLibraryInternals() {
     // Before: a 200 KB duration came back whole in the error, and a deep document's error named
     // StreamReadConstraints.getMaxNestingDepth().
