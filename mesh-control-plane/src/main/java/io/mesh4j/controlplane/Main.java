@@ -6,8 +6,6 @@ import io.mesh4j.controlplane.server.ControlPlaneServer;
 import io.mesh4j.controlplane.server.ServerConfig;
 import io.mesh4j.controlplane.store.StoreException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
@@ -21,7 +19,7 @@ import picocli.CommandLine.Option;
  *
  * <pre>
  * java -jar mesh-control-plane.jar [serve] --port 8500 --data-dir ./mesh-cp-data \
- *     --admin-token-file admin.token --client-token-file client.token
+ *     --admin-token-file admin.token --client-token-file client.token [--tokens-file tokens.json]
  * java -jar mesh-control-plane.jar meshctl --url http://127.0.0.1:8500 --token ... get orders
  * </pre>
  *
@@ -64,6 +62,11 @@ public final class Main implements Callable<Integer> {
   @Option(names = "--client-token-file", defaultValue = "${env:MESH_CP_CLIENT_TOKEN_FILE}",
       description = "File holding the client token (env MESH_CP_CLIENT_TOKEN_FILE).")
   Path clientTokenFile;
+
+  @Option(names = "--tokens-file", defaultValue = "${env:MESH_CP_TOKENS_FILE}",
+      description = "JSON file of named tokens: admin, read-only, and client tokens scoped to services; re-read"
+          + " when it changes (env MESH_CP_TOKENS_FILE).")
+  Path tokensFile;
 
   @Option(names = "--no-auth", description = "Accept requests without tokens (development only).")
   boolean noAuth;
@@ -118,6 +121,10 @@ public final class Main implements Callable<Integer> {
     if (keystore != null && keystorePassword == null) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--keystore needs --keystore-password");
     }
+    if (maxConnectionsPerAddress < 0) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--max-connections-per-address: "
+          + maxConnectionsPerAddress + " (expected: >= 1, or 0 for no cap)");
+    }
     ServerConfig config;
     try {
       config = ServerConfig.builder(dataDir).host(host).port(port).auth(auth)
@@ -161,26 +168,46 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  private TokenAuthenticator authenticator() throws IOException {
+  private TokenAuthenticator authenticator() {
+    boolean anyToken = adminToken != null || adminTokenFile != null || clientToken != null || clientTokenFile != null
+        || tokensFile != null;
     if (noAuth) {
+      if (anyToken) {
+        throw new IllegalArgumentException("--no-auth and tokens: give one or the other");
+      }
       return TokenAuthenticator.disabled();
     }
-    String admin = token("admin", adminToken, adminTokenFile);
-    String client = token("client", clientToken, clientTokenFile);
-    if (admin == null || client == null) {
-      throw new IllegalArgumentException("an admin and a client token are required (--admin-token[-file],"
-          + " --client-token[-file] or MESH_CP_ADMIN_TOKEN / MESH_CP_CLIENT_TOKEN), or --no-auth for development");
+    if (adminToken != null && adminTokenFile != null) {
+      throw new IllegalArgumentException("--admin-token and --admin-token-file: give one of them");
     }
-    return TokenAuthenticator.of(admin, client);
+    if (clientToken != null && clientTokenFile != null) {
+      throw new IllegalArgumentException("--client-token and --client-token-file: give one of them");
+    }
+    boolean admin = notBlank(adminToken) || adminTokenFile != null;
+    boolean client = notBlank(clientToken) || clientTokenFile != null;
+    if (tokensFile == null && (!admin || !client)) {
+      throw new IllegalArgumentException("an admin and a client token are required (--admin-token[-file],"
+          + " --client-token[-file] or MESH_CP_ADMIN_TOKEN / MESH_CP_CLIENT_TOKEN), or a --tokens-file, or"
+          + " --no-auth for development");
+    }
+    TokenAuthenticator.Builder b = TokenAuthenticator.builder();
+    if (notBlank(adminToken)) {
+      b.adminToken(adminToken);
+    } else if (adminTokenFile != null) {
+      b.adminTokenFile(adminTokenFile);
+    }
+    if (notBlank(clientToken)) {
+      b.clientToken(clientToken);
+    } else if (clientTokenFile != null) {
+      b.clientTokenFile(clientTokenFile);
+    }
+    if (tokensFile != null) {
+      b.tokensFile(tokensFile);
+    }
+    return b.build();
   }
 
-  private static String token(String kind, String value, Path file) throws IOException {
-    if (value != null && file != null) {
-      throw new IllegalArgumentException("--" + kind + "-token and --" + kind + "-token-file: give one of them");
-    }
-    if (file != null) {
-      return Files.readString(file, StandardCharsets.UTF_8).strip();
-    }
-    return value == null || value.isBlank() ? null : value.strip();
+  private static boolean notBlank(String s) {
+    return s != null && !s.isBlank();
   }
 }

@@ -36,7 +36,7 @@ import picocli.CommandLine.ParentCommand;
     description = "Reads and changes the Mesh4j control plane's policies and registry, and shows its view of the mesh.",
     subcommands = {Meshctl.Get.class, Meshctl.Apply.class, Meshctl.Delete.class, Meshctl.History.class,
         Meshctl.Rollback.class, Meshctl.Watch.class, Meshctl.Services.class, Meshctl.Instances.class,
-        Views.Topology.class, Views.Stat.class, Views.Clients.class},
+        Views.Topology.class, Views.Stat.class, Views.Clients.class, Audit.class},
     footer = {"", "Exit codes: 0 ok, 1 error from the server (or unreachable), 2 bad usage."})
 public final class Meshctl {
 

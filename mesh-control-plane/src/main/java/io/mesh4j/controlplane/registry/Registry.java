@@ -65,7 +65,12 @@ public final class Registry implements AutoCloseable {
 
   /** Registers (or refreshes) an instance and starts its TTL. */
   public Registration register(String service, InstanceSpec spec) {
-    Registration r = store.registerInstance(service, spec);
+    return register(service, spec, io.mesh4j.controlplane.store.Actor.UNKNOWN);
+  }
+
+  /** Registers (or refreshes) an instance for {@code actor} (kept in the audit log) and starts its TTL. */
+  public Registration register(String service, InstanceSpec spec, io.mesh4j.controlplane.store.Actor actor) {
+    Registration r = store.registerInstance(service, spec, actor);
     deadlines.put(r.instance().id(), ticker.nanoTime() + spec.ttl().toNanos());
     return r;
   }
@@ -88,7 +93,12 @@ public final class Registry implements AutoCloseable {
    * @throws NotFoundException when {@code service} has no such instance
    */
   public long deregister(String service, String id) {
-    long revision = store.deregisterInstance(service, id);
+    return deregister(service, id, io.mesh4j.controlplane.store.Actor.UNKNOWN);
+  }
+
+  /** Removes an instance now, for {@code actor} (kept in the audit log). */
+  public long deregister(String service, String id, io.mesh4j.controlplane.store.Actor actor) {
+    long revision = store.deregisterInstance(service, id, actor);
     deadlines.remove(id);
     return revision;
   }

@@ -1,5 +1,6 @@
 package io.mesh4j.controlplane.server;
 
+import io.mesh4j.controlplane.auth.Principal;
 import io.mesh4j.controlplane.auth.Role;
 import io.mesh4j.controlplane.auth.TokenAuthenticator;
 import io.mesh4j.controlplane.store.NotFoundException;
@@ -49,6 +50,7 @@ final class ApiHandler extends Handler.Abstract {
     STATS("GET"),
     CLIENTS("GET"),
     EVENTS("GET"),
+    AUDIT("GET"),
     METRICS("GET");
 
     final java.util.List<String> methods;
@@ -57,12 +59,15 @@ final class ApiHandler extends Handler.Abstract {
       this.methods = java.util.List.of(methods);
     }
 
+    /** The role a request needs: reads and watches any token, the registry and reports a client token. */
     Role role(String method) {
       return switch (this) {
         case HEALTH -> null;
-        case POLICY -> method.equals("GET") ? Role.CLIENT : Role.ADMIN;
+        case POLICY -> method.equals("GET") ? Role.READ_ONLY : Role.ADMIN;
         case POLICY_ROLLBACK -> Role.ADMIN;
-        default -> Role.CLIENT;
+        case INSTANCES, INSTANCE -> method.equals("GET") ? Role.READ_ONLY : Role.CLIENT;
+        case INSTANCE_HEARTBEAT, REPORTS -> Role.CLIENT;
+        default -> Role.READ_ONLY;
       };
     }
 
@@ -83,6 +88,7 @@ final class ApiHandler extends Handler.Abstract {
         case STATS -> "/v1/stats";
         case CLIENTS -> "/v1/clients";
         case EVENTS -> "/v1/events";
+        case AUDIT -> "/v1/audit";
         case METRICS -> "/metrics";
       };
     }
@@ -100,7 +106,7 @@ final class ApiHandler extends Handler.Abstract {
         case CLIENTS, EVENTS -> true;
         case TOPOLOGY, STATS, METRICS -> true; // merge up to 60 slots of edges: not on the selector thread
         case POLICY, INSTANCES, INSTANCE -> !method.equals("GET");
-        case POLICY_HISTORY, POLICY_ROLLBACK -> true;
+        case POLICY_HISTORY, POLICY_ROLLBACK, AUDIT -> true;
       };
     }
   }
@@ -117,6 +123,7 @@ final class ApiHandler extends Handler.Abstract {
   private final ServiceEndpoints services;
   private final ReportEndpoints reports;
   private final MetricsEndpoint metricsEndpoint;
+  private final AuditEndpoint audit;
   private final ApiMetrics metrics;
   /** The store's epoch, in every answer; made once (it does not change while the store is open). */
   private final org.eclipse.jetty.http.HttpField epochField;
@@ -138,6 +145,7 @@ final class ApiHandler extends Handler.Abstract {
     this.services = services;
     this.reports = reports;
     this.metricsEndpoint = metricsEndpoint;
+    this.audit = new AuditEndpoint(store);
     this.metrics = metrics;
     this.epochField = Exchange.epochField(store);
   }
@@ -164,9 +172,13 @@ final class ApiHandler extends Handler.Abstract {
         throw new Problem(405, "Method not allowed", method + " (expected one of: " + String.join(", ",
             m.route.methods) + ")").header("Allow", String.join(", ", m.route.methods));
       }
-      authorize(request, m.route.role(method));
+      Role role = m.route.role(method);
+      ex.principal = authorize(request, role);
       if (m.service != null) {
         Params.serviceName("service", m.service);
+        if (role == Role.CLIENT) {
+          requireScope(ex.principal, m.service);
+        }
       }
       if (m.route.hasBody(method)) {
         readBody(ex, m.route, method);
@@ -249,6 +261,8 @@ final class ApiHandler extends Handler.Abstract {
           return new Match(Route.CLIENTS, null, null);
         case "events":
           return new Match(Route.EVENTS, null, null);
+        case "audit":
+          return new Match(Route.AUDIT, null, null);
         default:
           throw notFound(path);
       }
@@ -284,21 +298,35 @@ final class ApiHandler extends Handler.Abstract {
   private static Problem notFound(String path) {
     return Problem.notFound("no resource at " + Params.quote(path) + " (see /v1/health, /v1/watch,"
         + " /v1/services, /v1/services/{name}/policy, /v1/services/{name}/instances, /v1/reports, /v1/topology,"
-        + " /v1/stats, /v1/clients, /v1/events, /metrics)");
+        + " /v1/stats, /v1/clients, /v1/events, /v1/audit, /metrics)");
   }
 
-  private void authorize(Request request, Role role) {
+  private Principal authorize(Request request, Role role) {
     if (role == null) {
-      return;
+      return null;
     }
-    switch (auth.check(request.getHeaders().get(HttpHeader.AUTHORIZATION), role)) {
-      case ALLOWED -> {
-      }
+    TokenAuthenticator.Check check = auth.authenticate(request.getHeaders().get(HttpHeader.AUTHORIZATION));
+    switch (check.decision()) {
       case MISSING -> throw new Problem(401, "Unauthorized", "missing bearer token (expected: Authorization:"
           + " Bearer <token>)").header("WWW-Authenticate", "Bearer realm=\"mesh-control-plane\"");
       case UNKNOWN -> throw new Problem(401, "Unauthorized", "unknown token")
           .header("WWW-Authenticate", "Bearer realm=\"mesh-control-plane\", error=\"invalid_token\"");
-      case FORBIDDEN -> throw new Problem(403, "Forbidden", "this operation needs the admin token");
+      default -> {
+      }
+    }
+    Principal p = check.principal();
+    if (!p.role().grants(role)) {
+      throw new Problem(403, "Forbidden", "token '" + p.name() + "' is " + p.role().label() + " (expected: "
+          + (role == Role.ADMIN ? "the admin token" : "a client token or the admin token") + " for this operation)");
+    }
+    return p;
+  }
+
+  /** A client token writes (registers, heartbeats, deregisters, reports) only for the services it is scoped to. */
+  static void requireScope(Principal p, String service) {
+    if (p != null && !p.mayActFor(service)) {
+      throw new Problem(403, "Forbidden", "token '" + p.name() + "' may act for " + p.scope() + " only, not for"
+          + " service '" + service + "' (expected: a client token scoped to '" + service + "', or the admin token)");
     }
   }
 
@@ -388,6 +416,7 @@ final class ApiHandler extends Handler.Abstract {
       case STATS -> reports.stats(ex);
       case CLIENTS -> reports.clients(ex);
       case EVENTS -> reports.events(ex);
+      case AUDIT -> audit.list(ex);
       case METRICS -> metricsEndpoint.scrape(ex);
     }
   }

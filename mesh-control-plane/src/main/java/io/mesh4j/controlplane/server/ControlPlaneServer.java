@@ -153,8 +153,17 @@ public final class ControlPlaneServer implements AutoCloseable {
     cp.timeouts.start(cp.timers);
     cp.timers.scheduleWithFixedDelay(cp.hub::sweepEmpty, 10, 10, TimeUnit.SECONDS);
     cp.registry.start(cp.timers, config.sweepInterval());
+    // Token files are read again every 2 s: tokens rotate without a restart (a broken file keeps the old set).
+    cp.timers.scheduleWithFixedDelay(() -> {
+      try {
+        config.auth().refresh();
+      } catch (RuntimeException e) {
+        LOG.error("token refresh failed: {}", e.toString());
+      }
+    }, 2, 2, TimeUnit.SECONDS);
     LOG.info("mesh-control-plane listening on {} (data {}, auth {}, revision {})", cp.uri(),
-        config.dataDir().toAbsolutePath(), config.auth().isEnabled() ? "on" : "OFF", store.revision());
+        config.dataDir().toAbsolutePath(), config.auth().isEnabled() ? "on, tokens " + config.auth().names() : "OFF",
+        store.revision());
     return cp;
   }
 

@@ -41,6 +41,8 @@ final class Exchange {
   private final AtomicBoolean answered = new AtomicBoolean();
   private Query query;
   byte[] body = new byte[0];
+  /** Who made the request (the token's name, role and scope); null on routes that need no token. */
+  io.mesh4j.controlplane.auth.Principal principal;
   /** Whether the request's body was read (to its end, or through past the limit). */
   volatile boolean bodyRead;
   private static final java.util.Set<String> METHODS = java.util.Set.of("GET", "HEAD", "POST", "PUT", "DELETE",
@@ -174,5 +176,11 @@ final class Exchange {
     if (answered.compareAndSet(false, true)) {
       callback.failed(cause);
     }
+  }
+
+  /** Who made this request, for the audit log: the token's name (never the token) and the client's address. */
+  io.mesh4j.controlplane.store.Actor actor() {
+    String name = principal == null ? "anonymous" : principal.name();
+    return new io.mesh4j.controlplane.store.Actor(name, Request.getRemoteAddr(request));
   }
 }

@@ -50,7 +50,7 @@ final class InstanceEndpoints {
   void register(Exchange ex) {
     ex.query(Set.of());
     InstanceSpec spec = parse(Json.parse(ex.body));
-    Registration r = registry.register(ex.service, spec);
+    Registration r = registry.register(ex.service, spec, ex.actor());
     ObjectNode out = Json.MAPPER.createObjectNode();
     out.put("service", ex.service);
     out.put("instanceId", r.instance().id());
@@ -77,7 +77,7 @@ final class InstanceEndpoints {
     if (store.service(ex.service).instance(ex.instanceId).isEmpty()) {
       throw Problem.notFound("service '" + ex.service + "' has no instance " + Params.quote(ex.instanceId));
     }
-    long rev = registry.deregister(ex.service, ex.instanceId);
+    long rev = registry.deregister(ex.service, ex.instanceId, ex.actor());
     ex.send(200, Json.MAPPER.createObjectNode().put("service", ex.service).put("revision", rev));
   }
 

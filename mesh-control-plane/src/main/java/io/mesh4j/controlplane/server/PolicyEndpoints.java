@@ -17,6 +17,7 @@ import org.eclipse.jetty.http.HttpHeader;
  * on {@code If-Match}), delete, history and rollback.
  */
 final class PolicyEndpoints {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PolicyEndpoints.class);
   private final Store store;
 
   PolicyEndpoints(Store store) {
@@ -64,7 +65,8 @@ final class PolicyEndpoints {
     if (!violations.isEmpty()) {
       throw Problem.badRequest("Invalid If-Match", violations);
     }
-    long rev = store.putPolicy(ex.service, tree.toString(), ifRevision);
+    long rev = store.putPolicy(ex.service, tree.toString(), ifRevision, ex.actor());
+    LOG.info("policy of {} set at revision {} by {}", ex.service, rev, who(ex));
     ex.response.getHeaders().put(HttpHeader.ETAG, "\"" + rev + "\"");
     ex.send(200, Json.MAPPER.createObjectNode().put("service", ex.service).put("revision", rev));
   }
@@ -72,7 +74,8 @@ final class PolicyEndpoints {
   /** DELETE: 200 {service, revision}; 404 when there is no policy; 409 when stale. */
   void delete(Exchange ex) {
     ex.query(Set.of());
-    long rev = store.deletePolicy(ex.service, Params.ifMatch(ex.header("If-Match")));
+    long rev = store.deletePolicy(ex.service, Params.ifMatch(ex.header("If-Match")), ex.actor());
+    LOG.info("policy of {} deleted at revision {} by {}", ex.service, rev, who(ex));
     ex.send(200, Json.MAPPER.createObjectNode().put("service", ex.service).put("revision", rev));
   }
 
@@ -114,7 +117,8 @@ final class PolicyEndpoints {
       throw Problem.badRequest("Invalid rollback", "query.revision", to + " deleted the policy (expected: a"
           + " revision that set one; delete the policy to go back to no policy)");
     }
-    long rev = store.rollbackPolicy(ex.service, to, ifRevision);
+    long rev = store.rollbackPolicy(ex.service, to, ifRevision, ex.actor());
+    LOG.info("policy of {} rolled back to revision {} at revision {} by {}", ex.service, to, rev, who(ex));
     ex.send(200, Json.MAPPER.createObjectNode().put("service", ex.service).put("revision", rev)
         .put("rolledBackTo", to));
   }
@@ -125,5 +129,10 @@ final class PolicyEndpoints {
     } catch (java.io.IOException e) {
       throw new IllegalStateException("stored policy is not JSON", e);
     }
+  }
+
+  private static String who(Exchange ex) {
+    io.mesh4j.controlplane.store.Actor a = ex.actor();
+    return "token '" + a.name() + "' from " + a.address();
   }
 }

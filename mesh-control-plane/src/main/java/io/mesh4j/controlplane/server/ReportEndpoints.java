@@ -59,7 +59,9 @@ final class ReportEndpoints {
       body = gunzip(body);
     }
     try {
-      book.ingest(ReportParser.parse(Json.parse(body)));
+      io.mesh4j.controlplane.report.Report report = ReportParser.parse(Json.parse(body));
+      ApiHandler.requireScope(ex.principal, report.service()); // a scoped token reports for its services only
+      book.ingest(report);
     } catch (ReportBook.TooManyException e) {
       throw new Problem(429, "Too many", e.getMessage()).header("Retry-After", "60");
     }
@@ -165,7 +167,7 @@ final class ReportEndpoints {
     ex.send(200, out);
   }
 
-  private static long number(String text, long absent, long min, long max, String path, String expected) {
+  static long number(String text, long absent, long min, long max, String path, String expected) {
     if (text == null) {
       return absent;
     }

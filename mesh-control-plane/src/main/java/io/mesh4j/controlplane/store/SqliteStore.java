@@ -61,7 +61,7 @@ public final class SqliteStore implements Store {
   private static final TypeReference<TreeMap<String, String>> LABELS = new TypeReference<>() {};
 
   /** The schema this code reads and writes; see {@link #MIGRATIONS}. */
-  public static final int SCHEMA_VERSION = 1;
+  public static final int SCHEMA_VERSION = 2;
 
   /** MIGRATIONS[i] takes the schema from version i to i + 1. Append only; never edit a shipped one. */
   private static final List<List<String>> MIGRATIONS = List.of(List.of(
@@ -74,7 +74,8 @@ public final class SqliteStore implements Store {
       "CREATE INDEX policy_history_by_service ON policy_history (service, revision)",
       "CREATE TABLE instances (id TEXT PRIMARY KEY, service TEXT NOT NULL, host TEXT NOT NULL,"
           + " port INTEGER NOT NULL, weight INTEGER NOT NULL, zone TEXT NOT NULL, labels_json TEXT NOT NULL,"
-          + " ttl_millis INTEGER NOT NULL, revision INTEGER NOT NULL, UNIQUE (service, host, port))"));
+          + " ttl_millis INTEGER NOT NULL, revision INTEGER NOT NULL, UNIQUE (service, host, port))"),
+      AuditTable.CREATE);
 
   private final Path file;
   private final FileChannel lockChannel;
@@ -95,6 +96,7 @@ public final class SqliteStore implements Store {
   private final PreparedStatement deleteInstance;
   private final PreparedStatement selectHistory;
   private final PreparedStatement selectHistoryEntry;
+  private final AuditTable audit;
 
   private SqliteStore(Path file, FileChannel lockChannel, FileLock fileLock, Connection conn) throws SQLException {
     this.file = file;
@@ -117,6 +119,7 @@ public final class SqliteStore implements Store {
         + " at_millis FROM policy_history WHERE service = ? ORDER BY revision DESC LIMIT ?");
     selectHistoryEntry = conn.prepareStatement("SELECT revision, service, action, policy_json, source_revision,"
         + " at_millis FROM policy_history WHERE service = ? AND revision = ?");
+    audit = new AuditTable(conn);
   }
 
   /**
@@ -253,7 +256,7 @@ public final class SqliteStore implements Store {
   }
 
   @Override
-  public long putPolicy(String service, String policyJson, long ifRevision) {
+  public long putPolicy(String service, String policyJson, long ifRevision, Actor actor) {
     return write(() -> {
       ServiceState cur = service(service);
       checkPolicyRevision(cur, ifRevision);
@@ -261,12 +264,13 @@ public final class SqliteStore implements Store {
       ServiceState next = new ServiceState(service, policyJson, rev, cur.instances(), cur.endpointsRevision());
       saveService(next);
       saveHistory(rev, service, HistoryEntry.Action.PUT, policyJson, 0);
+      audit.add(rev, actor, "policy.put", service, policyJson.length() + " bytes");
       return commit(rev, next);
     });
   }
 
   @Override
-  public long deletePolicy(String service, long ifRevision) {
+  public long deletePolicy(String service, long ifRevision, Actor actor) {
     return write(() -> {
       ServiceState cur = service(service);
       if (cur.policyJson() == null) {
@@ -277,12 +281,13 @@ public final class SqliteStore implements Store {
       ServiceState next = new ServiceState(service, null, rev, cur.instances(), cur.endpointsRevision());
       saveService(next);
       saveHistory(rev, service, HistoryEntry.Action.DELETE, null, 0);
+      audit.add(rev, actor, "policy.delete", service, "");
       return commit(rev, next);
     });
   }
 
   @Override
-  public long rollbackPolicy(String service, long toRevision, long ifRevision) {
+  public long rollbackPolicy(String service, long toRevision, long ifRevision, Actor actor) {
     return write(() -> {
       HistoryEntry target = readHistoryEntry(service, toRevision)
           .filter(e -> e.policyJson() != null)
@@ -295,8 +300,19 @@ public final class SqliteStore implements Store {
           cur.endpointsRevision());
       saveService(next);
       saveHistory(rev, service, HistoryEntry.Action.ROLLBACK, target.policyJson(), toRevision);
+      audit.add(rev, actor, "policy.rollback", service, "to revision " + toRevision);
       return commit(rev, next);
     });
+  }
+
+  @Override
+  public List<AuditEntry> audit(long since, String service, int limit) {
+    return read(() -> audit.since(since, service, limit));
+  }
+
+  @Override
+  public long lastAudit() {
+    return read(audit::last);
   }
 
   @Override
@@ -328,7 +344,7 @@ public final class SqliteStore implements Store {
   }
 
   @Override
-  public Registration registerInstance(String service, InstanceSpec spec) {
+  public Registration registerInstance(String service, InstanceSpec spec, Actor actor) {
     return write(() -> {
       ServiceState cur = service(service);
       Instance existing = cur.instances().stream()
@@ -347,6 +363,8 @@ public final class SqliteStore implements Store {
         ServiceState next = withInstances(cur, replace(cur.instances(), existing, updated),
             visible ? rev : cur.endpointsRevision());
         saveService(next);
+        audit.add(rev, actor, "instance.register", service, "instance " + existing.id() + " " + spec.address()
+            + " updated (weight " + spec.weight() + ", zone '" + spec.zone() + "', ttl " + spec.ttl() + ")");
         if (visible) {
           commit(rev, next);
         } else {
@@ -362,6 +380,7 @@ public final class SqliteStore implements Store {
       list.add(created);
       ServiceState next = withInstances(cur, list, rev);
       saveService(next);
+      audit.add(rev, actor, "instance.register", service, "instance " + created.id() + " " + spec.address());
       commit(rev, next);
       instanceServices.put(created.id(), service); // memory after the commit, as everywhere
       return new Registration(created, true, rev);
@@ -369,7 +388,7 @@ public final class SqliteStore implements Store {
   }
 
   @Override
-  public long deregisterInstance(String service, String id) {
+  public long deregisterInstance(String service, String id, Actor actor) {
     return write(() -> {
       ServiceState cur = service(service);
       Instance existing = cur.instance(id).orElseThrow(() -> new NotFoundException("service '" + service
@@ -381,6 +400,7 @@ public final class SqliteStore implements Store {
       list.remove(existing);
       ServiceState next = withInstances(cur, list, rev);
       saveService(next);
+      audit.add(rev, actor, "instance.deregister", service, "instance " + id + " " + existing.spec().address());
       commit(rev, next);
       instanceServices.remove(id);
       return rev;
@@ -409,6 +429,8 @@ public final class SqliteStore implements Store {
         for (String id : e.getValue()) {
           deleteInstance.setString(1, id);
           deleteInstance.executeUpdate();
+          String address = cur.instance(id).map(i -> " " + i.spec().address()).orElse("");
+          audit.add(rev, Actor.EXPIRY, "instance.expire", e.getKey(), "instance " + id + address + " (TTL ran out)");
         }
         ServiceState n = withInstances(cur, list, rev);
         saveService(n);

@@ -58,7 +58,12 @@ public interface Store extends AutoCloseable {
    *
    * @throws RevisionConflictException when {@code ifRevision} does not match
    */
-  long putPolicy(String service, String policyJson, long ifRevision);
+  long putPolicy(String service, String policyJson, long ifRevision, Actor actor);
+
+  /** {@link #putPolicy(String, String, long, Actor)} by {@link Actor#UNKNOWN}. */
+  default long putPolicy(String service, String policyJson, long ifRevision) {
+    return putPolicy(service, policyJson, ifRevision, Actor.UNKNOWN);
+  }
 
   /**
    * Deletes {@code service}'s policy (clients fall back to their defaults) and returns the new revision.
@@ -66,7 +71,12 @@ public interface Store extends AutoCloseable {
    * @throws NotFoundException         when the service has no policy
    * @throws RevisionConflictException when {@code ifRevision} does not match
    */
-  long deletePolicy(String service, long ifRevision);
+  long deletePolicy(String service, long ifRevision, Actor actor);
+
+  /** {@link #deletePolicy(String, long, Actor)} by {@link Actor#UNKNOWN}. */
+  default long deletePolicy(String service, long ifRevision) {
+    return deletePolicy(service, ifRevision, Actor.UNKNOWN);
+  }
 
   /**
    * Makes the policy that {@code service} had at {@code toRevision} current again, as a new revision.
@@ -75,7 +85,12 @@ public interface Store extends AutoCloseable {
    *                                   {@code toRevision}
    * @throws RevisionConflictException when {@code ifRevision} does not match
    */
-  long rollbackPolicy(String service, long toRevision, long ifRevision);
+  long rollbackPolicy(String service, long toRevision, long ifRevision, Actor actor);
+
+  /** {@link #rollbackPolicy(String, long, long, Actor)} by {@link Actor#UNKNOWN}. */
+  default long rollbackPolicy(String service, long toRevision, long ifRevision) {
+    return rollbackPolicy(service, toRevision, ifRevision, Actor.UNKNOWN);
+  }
 
   /** The policy changes of {@code service}, newest first, at most {@code limit}. */
   List<HistoryEntry> policyHistory(String service, int limit);
@@ -88,14 +103,24 @@ public interface Store extends AutoCloseable {
    * in place and keeps its id; the revision moves only when what watchers see (weight, zone, labels)
    * changed.
    */
-  Registration registerInstance(String service, InstanceSpec spec);
+  Registration registerInstance(String service, InstanceSpec spec, Actor actor);
+
+  /** {@link #registerInstance(String, InstanceSpec, Actor)} by {@link Actor#UNKNOWN}. */
+  default Registration registerInstance(String service, InstanceSpec spec) {
+    return registerInstance(service, spec, Actor.UNKNOWN);
+  }
 
   /**
    * Removes one instance and returns the new revision.
    *
    * @throws NotFoundException when {@code service} has no instance {@code id}
    */
-  long deregisterInstance(String service, String id);
+  long deregisterInstance(String service, String id, Actor actor);
+
+  /** {@link #deregisterInstance(String, String, Actor)} by {@link Actor#UNKNOWN}. */
+  default long deregisterInstance(String service, String id) {
+    return deregisterInstance(service, id, Actor.UNKNOWN);
+  }
 
   /**
    * Removes the instances that exist among {@code ids} (expiry), all at one new revision, and returns
@@ -104,6 +129,16 @@ public interface Store extends AutoCloseable {
   long removeInstances(Collection<String> ids);
 
   /** Calls {@code listener} after every committed change. */
+  /**
+   * The audit log: every committed write (policy put / delete / rollback, instance register / deregister /
+   * expiry) with who made it, oldest first, after entry {@code since}, at most {@code limit}; only
+   * {@code service}'s when it is not null. Heartbeats are not writes and are not in it.
+   */
+  List<AuditEntry> audit(long since, String service, int limit);
+
+  /** The newest audit entry's number; 0 when there is none. */
+  long lastAudit();
+
   void addListener(Consumer<Change> listener);
 
   /** Flushes and closes. Reads and writes after this fail. */

@@ -164,4 +164,65 @@ class SqliteStoreTest {
     s.close();
     assertThatThrownBy(() -> s.putPolicy("a", "{}", Store.ANY)).isInstanceOf(StoreException.class);
   }
+
+  @Test
+  void everyCommittedWriteIsAuditedWithItsActorAndARefusedOneIsNot() {
+    Actor ops = new Actor("ops", "10.0.0.9");
+    Actor orders = new Actor("orders", "10.0.0.7");
+    try (SqliteStore s = SqliteStore.open(dir)) {
+      s.putPolicy("a", "{}", Store.ANY, ops);
+      Registration r = s.registerInstance("a", spec("10.0.0.1", 80), orders);
+      s.registerInstance("a", spec("10.0.0.1", 80), orders); // the same again: no write, no entry
+      assertThatThrownBy(() -> s.putPolicy("a", "{}", 99, ops)).isInstanceOf(RevisionConflictException.class);
+      s.deregisterInstance("a", r.instance().id(), orders);
+      Registration r2 = s.registerInstance("a", spec("10.0.0.2", 80), orders);
+      s.removeInstances(List.of(r2.instance().id()));
+      s.rollbackPolicy("a", 1, Store.ANY, ops);
+    }
+    try (SqliteStore s = SqliteStore.open(dir)) {
+      List<AuditEntry> all = s.audit(0, null, 100);
+      assertThat(all).extracting(AuditEntry::action).containsExactly("policy.put", "instance.register",
+          "instance.deregister", "instance.register", "instance.expire", "policy.rollback");
+      assertThat(all).extracting(AuditEntry::actor).containsExactly("ops", "orders", "orders", "orders", "registry",
+          "ops");
+      assertThat(all).extracting(AuditEntry::revision).containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
+      assertThat(all.get(0).address()).isEqualTo("10.0.0.9");
+      assertThat(all.get(1).detail()).contains("10.0.0.1:80");
+      assertThat(all.get(4).detail()).contains("10.0.0.2:80").contains("TTL ran out");
+      assertThat(all.get(5).detail()).isEqualTo("to revision 1");
+      assertThat(s.audit(all.get(3).seq(), null, 100)).hasSize(2);
+      assertThat(s.audit(0, "b", 100)).isEmpty();
+      assertThat(s.lastAudit()).isEqualTo(all.get(5).seq());
+    }
+  }
+
+  @Test
+  void aStoreOfSchemaVersionOneIsMigratedAndKeepsItsData() throws Exception {
+    // A store written before the audit log (schema 1): its tables as version 1 made them.
+    java.nio.file.Files.createDirectories(dir);
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("mesh-cp.db"));
+        Statement st = c.createStatement()) {
+      st.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)");
+      st.execute("INSERT INTO schema_version (version) VALUES (1)");
+      st.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)");
+      st.execute("INSERT INTO meta (key, value) VALUES ('revision', 7)");
+      st.execute("CREATE TABLE services (name TEXT PRIMARY KEY, policy_json TEXT, policy_revision INTEGER NOT NULL,"
+          + " endpoints_revision INTEGER NOT NULL)");
+      st.execute("INSERT INTO services VALUES ('a', '{}', 7, 0)");
+      st.execute("CREATE TABLE policy_history (revision INTEGER PRIMARY KEY, service TEXT NOT NULL, action TEXT NOT"
+          + " NULL, policy_json TEXT, source_revision INTEGER NOT NULL, at_millis INTEGER NOT NULL)");
+      st.execute("CREATE INDEX policy_history_by_service ON policy_history (service, revision)");
+      st.execute("INSERT INTO policy_history VALUES (7, 'a', 'put', '{}', 0, 0)");
+      st.execute("CREATE TABLE instances (id TEXT PRIMARY KEY, service TEXT NOT NULL, host TEXT NOT NULL,"
+          + " port INTEGER NOT NULL, weight INTEGER NOT NULL, zone TEXT NOT NULL, labels_json TEXT NOT NULL,"
+          + " ttl_millis INTEGER NOT NULL, revision INTEGER NOT NULL, UNIQUE (service, host, port))");
+    }
+    try (SqliteStore s = SqliteStore.open(dir)) {
+      assertThat(s.revision()).isEqualTo(7);
+      assertThat(s.service("a").policyJson()).isEqualTo("{}");
+      assertThat(s.audit(0, null, 10)).isEmpty();
+      assertThat(s.putPolicy("a", "{\"x\":1}", 7, new Actor("ops", "10.0.0.9"))).isEqualTo(8);
+      assertThat(s.audit(0, null, 10)).extracting(AuditEntry::actor).containsExactly("ops");
+    }
+  }
 }
