@@ -53,7 +53,12 @@ public final class TokenAuthenticator {
   private static final Check ANONYMOUS = new Check(Decision.ALLOWED, Principal.ANONYMOUS_ADMIN);
 
   /** Where the tokens come from: fixed values and files read again on {@link #refresh()}. */
-  private record Source(String kind, String value, Path file) {}
+  private record Source(String kind, String value, Path file) {
+    @Override
+    public String toString() {
+      return kind + (file == null ? " token (value hidden)" : " file " + file); // never the value
+    }
+  }
 
   private final boolean enabled;
   private final List<Source> sources;

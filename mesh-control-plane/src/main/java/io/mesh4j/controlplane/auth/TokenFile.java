@@ -57,8 +57,9 @@ final class TokenFile {
       root = MAPPER.readTree(bytes);
     } catch (JsonProcessingException e) {
       // The location only: Jackson's message may quote the text around it, which may be a token.
-      throw new IllegalArgumentException("tokens file " + file + ": not JSON (at line "
-          + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + "; expected: {\"tokens\":"
+      String at = e.getLocation() == null ? e.getClass().getSimpleName() : "at line " + e.getLocation().getLineNr()
+          + ", column " + e.getLocation().getColumnNr();
+      throw new IllegalArgumentException("tokens file " + file + ": not JSON (" + at + "; expected: {\"tokens\":"
           + " [{\"name\", \"role\", \"services\", \"token\" or \"sha256\"}, ...]})");
     } catch (IOException e) {
       throw new IllegalArgumentException("tokens file " + file + ": cannot be read (" + e.getClass().getSimpleName()

@@ -158,7 +158,9 @@ public final class ReportBook {
         }).add(slot, e);
       }
     }
-    InstanceState s = instances.computeIfAbsent(r.instance(), k -> new InstanceState());
+    // Keyed by service and instance: a report can only ever update its own service's entry (a token scoped
+    // to one service cannot overwrite another service's instance by reusing its id).
+    InstanceState s = instances.computeIfAbsent(key(r), k -> new InstanceState());
     if (events != null) {
       ReportChanges.note(events, s.report, r, s.breakers);
     }
@@ -169,8 +171,13 @@ public final class ReportBook {
     ingested++;
   }
 
+  /** Service names cannot contain '/': "service/instance" names one entry. */
+  private static String key(Report r) {
+    return r.service() + "/" + r.instance();
+  }
+
   private void checkCaps(Report r) {
-    if (!instances.containsKey(r.instance()) && instances.size() >= maxInstances) {
+    if (!instances.containsKey(key(r)) && instances.size() >= maxInstances) {
       throw new TooManyException(maxInstances + " instances report already (the most the control plane keeps);"
           + " instance '" + r.instance() + "' of " + r.service() + " is refused until one stops");
     }

@@ -307,10 +307,14 @@ final class ApiHandler extends Handler.Abstract {
     }
     TokenAuthenticator.Check check = auth.authenticate(request.getHeaders().get(HttpHeader.AUTHORIZATION));
     switch (check.decision()) {
+      // A 401 closes the connection: an unauthenticated connection must not stay open to idle (see
+      // ConnectionGuard), and a client with a wrong token has no use for it.
       case MISSING -> throw new Problem(401, "Unauthorized", "missing bearer token (expected: Authorization:"
-          + " Bearer <token>)").header("WWW-Authenticate", "Bearer realm=\"mesh-control-plane\"");
+          + " Bearer <token>)").header("WWW-Authenticate", "Bearer realm=\"mesh-control-plane\"")
+          .header("Connection", "close");
       case UNKNOWN -> throw new Problem(401, "Unauthorized", "unknown token")
-          .header("WWW-Authenticate", "Bearer realm=\"mesh-control-plane\", error=\"invalid_token\"");
+          .header("WWW-Authenticate", "Bearer realm=\"mesh-control-plane\", error=\"invalid_token\"")
+          .header("Connection", "close");
       default -> {
       }
     }

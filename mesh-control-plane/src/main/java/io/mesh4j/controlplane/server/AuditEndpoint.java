@@ -29,9 +29,11 @@ final class AuditEndpoint {
     }
     List<AuditEntry> entries = store.audit(since, service, limit);
     ObjectNode out = Json.MAPPER.createObjectNode();
-    // Where to go on from: the last entry given, or (nothing new) the newest there is, or since itself.
-    out.put("last", entries.isEmpty() ? Math.max(since, service == null ? store.lastAudit() : since)
-        : entries.get(entries.size() - 1).seq());
+    // Where to go on from: the last entry given, or since itself (a write committed meanwhile comes next time).
+    out.put("last", entries.isEmpty() ? since : entries.get(entries.size() - 1).seq());
+    // Entries after since were dropped (only the newest are kept) when the oldest kept one is further on.
+    long oldest = store.oldestAudit();
+    out.put("missed", since > 0 && oldest > since + 1);
     ArrayNode a = out.putArray("entries");
     for (AuditEntry e : entries) {
       a.addObject().put("seq", e.seq()).put("revision", e.revision()).put("at", e.at().toString())

@@ -69,13 +69,15 @@ final class ConnectionGuard implements Connection.Listener {
       // kept here: a closed channel no longer tells its remote address.
       InetAddress address = addressOf(network.getRemoteSocketAddress());
       if (address != null) {
-        int now = open.merge(address, 1, Integer::sum);
+        // The listener first, then the count: a close in between finds nothing to take back (computeIfPresent)
+        // rather than leaving a count behind.
         connection.addEventListener(new Connection.Listener() {
           @Override
           public void onClosed(Connection c) {
             open.computeIfPresent(address, (a, n) -> n > 1 ? n - 1 : null); // the last one removes the entry
           }
         });
+        int now = open.merge(address, 1, Integer::sum);
         if (now > maxPerAddress) {
           refusedOverCap.increment();
           warnRefused(address);
@@ -98,6 +100,11 @@ final class ConnectionGuard implements Connection.Listener {
     }
   }
 
+  /**
+   * Runs on the scheduler thread. {@code getMessagesIn()} is a plain field Jetty sets on the selector thread
+   * when a request's headers are complete; a stale read can only see 0 for a request completed an instant
+   * before the deadline, and closing that connection is what the deadline means anyway.
+   */
   private void expireIfSilent(Connection connection) {
     if (connection.getMessagesIn() == 0 && connection.getEndPoint().isOpen()) {
       closedWithoutRequest.increment();
@@ -118,8 +125,22 @@ final class ConnectionGuard implements Connection.Listener {
     }
   }
 
+  /** The client's address; for IPv6, its /64 (one host can pick any address in its /64 at will). */
   private static InetAddress addressOf(SocketAddress remote) {
-    return remote instanceof InetSocketAddress inet ? inet.getAddress() : null;
+    if (!(remote instanceof InetSocketAddress inet) || inet.getAddress() == null) {
+      return null;
+    }
+    InetAddress a = inet.getAddress();
+    if (a instanceof java.net.Inet6Address) {
+      byte[] b = java.util.Arrays.copyOf(a.getAddress(), 16);
+      java.util.Arrays.fill(b, 8, 16, (byte) 0);
+      try {
+        return InetAddress.getByAddress(b);
+      } catch (java.net.UnknownHostException e) {
+        return a; // 16 bytes are always an address
+      }
+    }
+    return a;
   }
 
   /** Connections closed at once because their address had {@code maxPerAddress} open. */

@@ -43,6 +43,7 @@ final class Exchange {
   byte[] body = new byte[0];
   /** Who made the request (the token's name, role and scope); null on routes that need no token. */
   io.mesh4j.controlplane.auth.Principal principal;
+  private final String remoteAddress;
   /** Whether the request's body was read (to its end, or through past the limit). */
   volatile boolean bodyRead;
   private static final java.util.Set<String> METHODS = java.util.Set.of("GET", "HEAD", "POST", "PUT", "DELETE",
@@ -59,6 +60,9 @@ final class Exchange {
     this.service = service;
     this.instanceId = instanceId;
     this.revision = revision;
+    // Read now: once the client has gone, Jetty no longer tells the address.
+    String remote = Request.getRemoteAddr(request);
+    this.remoteAddress = remote == null ? "" : remote;
   }
 
   /** Counts this exchange's answer in {@code metrics} under {@code route}. */
@@ -181,6 +185,6 @@ final class Exchange {
   /** Who made this request, for the audit log: the token's name (never the token) and the client's address. */
   io.mesh4j.controlplane.store.Actor actor() {
     String name = principal == null ? "anonymous" : principal.name();
-    return new io.mesh4j.controlplane.store.Actor(name, Request.getRemoteAddr(request));
+    return new io.mesh4j.controlplane.store.Actor(name, remoteAddress);
   }
 }

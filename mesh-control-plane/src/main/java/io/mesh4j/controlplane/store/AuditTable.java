@@ -30,6 +30,7 @@ final class AuditTable {
   private final PreparedStatement selectAll;
   private final PreparedStatement selectService;
   private final PreparedStatement last;
+  private final PreparedStatement oldest;
   private long inserted;
 
   AuditTable(Connection conn) throws SQLException {
@@ -41,6 +42,13 @@ final class AuditTable {
     selectService = conn.prepareStatement("SELECT seq, revision, at_millis, actor, address, action, service,"
         + " detail FROM audit WHERE service = ? AND seq > ? ORDER BY seq LIMIT ?");
     last = conn.prepareStatement("SELECT COALESCE(MAX(seq), 0) FROM audit");
+    oldest = conn.prepareStatement("SELECT COALESCE(MIN(seq), 0) FROM audit");
+  }
+
+  /** Deletes all but the newest {@link #KEEP} entries; part of the caller's transaction. */
+  void prune() throws SQLException {
+    prune.setLong(1, KEEP);
+    prune.executeUpdate();
   }
 
   /** Adds an entry; part of the caller's transaction. */
@@ -54,8 +62,7 @@ final class AuditTable {
     insert.setString(7, detail);
     insert.executeUpdate();
     if (++inserted % 1_000 == 0) {
-      prune.setLong(1, KEEP);
-      prune.executeUpdate();
+      prune(); // also at every open, so a store restarted often does not grow either
     }
   }
 
@@ -76,6 +83,13 @@ final class AuditTable {
       }
     }
     return out;
+  }
+
+  /** The oldest entry's number, 0 when there is none. */
+  long oldest() throws SQLException {
+    try (ResultSet rs = oldest.executeQuery()) {
+      return rs.next() ? rs.getLong(1) : 0;
+    }
   }
 
   /** The newest entry's number, 0 when there is none. */

@@ -120,6 +120,8 @@ public final class SqliteStore implements Store {
     selectHistoryEntry = conn.prepareStatement("SELECT revision, service, action, policy_json, source_revision,"
         + " at_millis FROM policy_history WHERE service = ? AND revision = ?");
     audit = new AuditTable(conn);
+    audit.prune();
+    conn.commit();
   }
 
   /**
@@ -308,6 +310,11 @@ public final class SqliteStore implements Store {
   @Override
   public List<AuditEntry> audit(long since, String service, int limit) {
     return read(() -> audit.since(since, service, limit));
+  }
+
+  @Override
+  public long oldestAudit() {
+    return read(audit::oldest);
   }
 
   @Override

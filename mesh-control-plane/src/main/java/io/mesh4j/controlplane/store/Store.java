@@ -136,6 +136,9 @@ public interface Store extends AutoCloseable {
    */
   List<AuditEntry> audit(long since, String service, int limit);
 
+  /** The oldest audit entry kept; 0 when there is none (older ones were dropped: the newest 100,000 stay). */
+  long oldestAudit();
+
   /** The newest audit entry's number; 0 when there is none. */
   long lastAudit();
 

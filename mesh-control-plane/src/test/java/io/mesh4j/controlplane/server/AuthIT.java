@@ -33,6 +33,7 @@ class AuthIT {
       Http.Reply r = h.put(P, "{}");
       assertThat(r.status()).isEqualTo(401);
       assertThat(r.header("WWW-Authenticate")).startsWith("Bearer");
+      assertThat(r.header("Connection")).isEqualTo("close"); // an unauthenticated connection is not kept
       assertThat(r.contentType()).isEqualTo("application/problem+json");
       assertThat(h.get("/v1/watch?service=orders&wait=0s").status()).isEqualTo(401);
       assertThat(h.get(P).status()).isEqualTo(401);

@@ -29,6 +29,7 @@ class ScopedTokensIT {
   static final String OPS = "ops-secret-0123456789";
   static final String ORDERS = "orders-secret-0123456789";
   static final String VIEWER = "viewer-secret-0123456789";
+  static final String PAYMENT_TOKEN = "payment-secret-0123456789";
   @TempDir Path dir;
   Path tokens;
   TestControlPlane cp;
@@ -82,6 +83,23 @@ class ScopedTokensIT {
         .asInt()).isEqualTo(81);
     assertThat(orders.post("/v1/reports", "{\"service\":\"orders\",\"instance\":\"i-1\",\"intervalMs\":10000,"
         + "\"destinations\":[]}").status()).isEqualTo(202);
+  }
+
+  @Test
+  void aReportCannotTakeOverAnotherServicesInstanceByItsId() {
+    // Before (found in review): the fleet was keyed by instance id alone, so the orders token could report
+    // under payment's instance id and overwrite payment's entry in /v1/clients.
+    writeAs(cp.http(PAYMENT_TOKEN), "payment", "i-pay");
+    writeAs(cp.http(ORDERS), "orders", "i-pay");
+    List<String> clients = new ArrayList<>();
+    cp.http(OPS).get("/v1/clients").json().get("clients").forEach(c -> clients.add(c.get("service").asText() + " "
+        + c.get("instance").asText()));
+    assertThat(clients).containsExactlyInAnyOrder("payment i-pay", "orders i-pay");
+  }
+
+  private static void writeAs(Http http, String service, String instance) {
+    assertThat(http.post("/v1/reports", "{\"service\":\"" + service + "\",\"instance\":\"" + instance
+        + "\",\"intervalMs\":10000,\"destinations\":[]}").status()).isEqualTo(202);
   }
 
   @Test
@@ -166,8 +184,9 @@ class ScopedTokensIT {
         {"tokens": [
           {"name": "ops", "role": "admin", "token": "%s"},
           {"name": "orders", "role": "client", "services": ["orders"], "token": "%s"},
-          {"name": "grafana", "role": "read-only", "token": "%s"}
-        ]}""".formatted(OPS, ordersToken, VIEWER));
+          {"name": "grafana", "role": "read-only", "token": "%s"},
+          {"name": "payment", "role": "client", "services": ["payment"], "token": "%s"}
+        ]}""".formatted(OPS, ordersToken, VIEWER, PAYMENT_TOKEN));
     Files.move(tmp, tokens, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
         java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
