@@ -94,6 +94,16 @@ public final class Main implements Callable<Integer> {
           + " 500ms; 0s: no deadline (env MESH_CP_FIRST_REQUEST_TIMEOUT, default ${DEFAULT-VALUE}).")
   String firstRequestTimeout;
 
+  @Option(names = "--trust-domain", defaultValue = "${env:MESH_CP_TRUST_DOMAIN:-mesh.local}",
+      description = "SPIFFE trust domain of issued workload certificates: spiffe://<domain>/service/<name> (env"
+          + " MESH_CP_TRUST_DOMAIN, default ${DEFAULT-VALUE}).")
+  String trustDomain;
+
+  @Option(names = "--certificate-ttl", defaultValue = "${env:MESH_CP_CERTIFICATE_TTL:-24h}",
+      description = "Longest (and default) lifetime of an issued workload certificate, 10s..30d (env"
+          + " MESH_CP_CERTIFICATE_TTL, default ${DEFAULT-VALUE}).")
+  String certificateTtl;
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -130,7 +140,8 @@ public final class Main implements Callable<Integer> {
       config = ServerConfig.builder(dataDir).host(host).port(port).auth(auth)
           .tls(keystore, keystorePassword).maxThreads(maxThreads)
           .maxConnectionsPerAddress(maxConnectionsPerAddress)
-          .firstRequestTimeout(duration("--first-request-timeout", firstRequestTimeout)).build();
+          .firstRequestTimeout(duration("--first-request-timeout", firstRequestTimeout))
+          .trustDomain(trustDomain).certificateTtl(duration("--certificate-ttl", certificateTtl)).build();
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
@@ -139,6 +150,9 @@ public final class Main implements Callable<Integer> {
       cp = ControlPlaneServer.start(config);
     } catch (StoreException e) {
       System.err.println("error: " + e.getMessage());
+      return 1;
+    } catch (IllegalStateException | java.io.UncheckedIOException e) {
+      System.err.println("error: " + e.getMessage()); // the certificate authority's files
       return 1;
     } catch (IOException e) {
       System.err.println("error: cannot listen on " + host + ":" + port + ": " + e.getMessage());

@@ -51,6 +51,8 @@ final class ApiHandler extends Handler.Abstract {
     CLIENTS("GET"),
     EVENTS("GET"),
     AUDIT("GET"),
+    CERTIFICATE("POST"),
+    TRUST_BUNDLE("GET"),
     METRICS("GET");
 
     final java.util.List<String> methods;
@@ -66,7 +68,7 @@ final class ApiHandler extends Handler.Abstract {
         case POLICY -> method.equals("GET") ? Role.READ_ONLY : Role.ADMIN;
         case POLICY_ROLLBACK -> Role.ADMIN;
         case INSTANCES, INSTANCE -> method.equals("GET") ? Role.READ_ONLY : Role.CLIENT;
-        case INSTANCE_HEARTBEAT, REPORTS -> Role.CLIENT;
+        case INSTANCE_HEARTBEAT, REPORTS, CERTIFICATE -> Role.CLIENT;
         default -> Role.READ_ONLY;
       };
     }
@@ -89,19 +91,22 @@ final class ApiHandler extends Handler.Abstract {
         case CLIENTS -> "/v1/clients";
         case EVENTS -> "/v1/events";
         case AUDIT -> "/v1/audit";
+        case CERTIFICATE -> "/v1/services/{name}/certificate";
+        case TRUST_BUNDLE -> "/v1/trust-bundle";
         case METRICS -> "/metrics";
       };
     }
 
     boolean hasBody(String method) {
       return (this == POLICY && method.equals("PUT")) || (this == INSTANCES && method.equals("POST"))
-          || (this == WATCH && method.equals("POST")) || this == REPORTS;
+          || (this == WATCH && method.equals("POST")) || this == REPORTS || this == CERTIFICATE;
     }
 
     /** Whether the endpoint only reads memory (so it may run on the selector thread) or may block. */
     boolean blocks(String method) {
       return switch (this) {
-        case HEALTH, WATCH, SERVICES, INSTANCE_HEARTBEAT, REPORTS -> false;
+        case HEALTH, WATCH, SERVICES, INSTANCE_HEARTBEAT, REPORTS, TRUST_BUNDLE -> false;
+        case CERTIFICATE -> true; // signs, and writes the audit entry
         // These wait on the report book's lock, which a 10-minute topology holds for tens of ms.
         case CLIENTS, EVENTS -> true;
         case TOPOLOGY, STATS, METRICS -> true; // merge up to 60 slots of edges: not on the selector thread
@@ -124,13 +129,14 @@ final class ApiHandler extends Handler.Abstract {
   private final ReportEndpoints reports;
   private final MetricsEndpoint metricsEndpoint;
   private final AuditEndpoint audit;
+  private final CertificateEndpoints certificates;
   private final ApiMetrics metrics;
   /** The store's epoch, in every answer; made once (it does not change while the store is open). */
   private final org.eclipse.jetty.http.HttpField epochField;
 
   ApiHandler(Store store, TokenAuthenticator auth, Executor executor, int maxBodyBytes, PolicyEndpoints policies,
       InstanceEndpoints instances, WatchEndpoint watches, ServiceEndpoints services, ReportEndpoints reports,
-      MetricsEndpoint metricsEndpoint, ApiMetrics metrics) {
+      MetricsEndpoint metricsEndpoint, ApiMetrics metrics, CertificateEndpoints certificates) {
     // Non-blocking: Jetty may call handle() on the selector thread, which saves a hand-off per watch
     // request (10,000 of them after every change). Everything that may block (store writes and history
     // reads, which wait on SQLite and its fsync) is moved to the pool below.
@@ -146,6 +152,7 @@ final class ApiHandler extends Handler.Abstract {
     this.reports = reports;
     this.metricsEndpoint = metricsEndpoint;
     this.audit = new AuditEndpoint(store);
+    this.certificates = certificates;
     this.metrics = metrics;
     this.epochField = Exchange.epochField(store);
   }
@@ -263,6 +270,8 @@ final class ApiHandler extends Handler.Abstract {
           return new Match(Route.EVENTS, null, null);
         case "audit":
           return new Match(Route.AUDIT, null, null);
+        case "trust-bundle":
+          return new Match(Route.TRUST_BUNDLE, null, null);
         default:
           throw notFound(path);
       }
@@ -281,6 +290,8 @@ final class ApiHandler extends Handler.Abstract {
       if (s.length == 4 && s[3].equals("rollback")) {
         return new Match(Route.POLICY_ROLLBACK, service, null);
       }
+    } else if (s[2].equals("certificate") && s.length == 3) {
+      return new Match(Route.CERTIFICATE, service, null);
     } else if (s[2].equals("instances")) {
       if (s.length == 3) {
         return new Match(Route.INSTANCES, service, null);
@@ -298,7 +309,8 @@ final class ApiHandler extends Handler.Abstract {
   private static Problem notFound(String path) {
     return Problem.notFound("no resource at " + Params.quote(path) + " (see /v1/health, /v1/watch,"
         + " /v1/services, /v1/services/{name}/policy, /v1/services/{name}/instances, /v1/reports, /v1/topology,"
-        + " /v1/stats, /v1/clients, /v1/events, /v1/audit, /metrics)");
+        + " /v1/stats, /v1/clients, /v1/events, /v1/audit, /v1/trust-bundle, /v1/services/{name}/certificate,"
+        + " /metrics)");
   }
 
   private Principal authorize(Request request, Role role) {
@@ -421,6 +433,8 @@ final class ApiHandler extends Handler.Abstract {
       case CLIENTS -> reports.clients(ex);
       case EVENTS -> reports.events(ex);
       case AUDIT -> audit.list(ex);
+      case CERTIFICATE -> certificates.issue(ex);
+      case TRUST_BUNDLE -> certificates.trustBundle(ex);
       case METRICS -> metricsEndpoint.scrape(ex);
     }
   }

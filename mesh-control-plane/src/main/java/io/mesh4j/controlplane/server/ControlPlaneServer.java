@@ -1,6 +1,7 @@
 package io.mesh4j.controlplane.server;
 
 import io.mesh4j.controlplane.registry.Registry;
+import io.mesh4j.controlplane.ca.CertificateAuthority;
 import io.mesh4j.controlplane.report.EventJournal;
 import io.mesh4j.controlplane.report.ReportBook;
 import io.mesh4j.controlplane.store.SqliteStore;
@@ -124,7 +125,9 @@ public final class ControlPlaneServer implements AutoCloseable {
     WatchEndpoint watch = new WatchEndpoint(store, hub, timeouts, config.defaultWait(), config.maxWait());
     ApiHandler api = new ApiHandler(store, config.auth(), pool, config.maxBodyBytes(), new PolicyEndpoints(store),
         new InstanceEndpoints(store, registry), watch, new ServiceEndpoints(store, hub, () -> stopping),
-        new ReportEndpoints(reports, events), new MetricsEndpoint(store, hub, reports, apiMetrics, guard), apiMetrics);
+        new ReportEndpoints(reports, events), new MetricsEndpoint(store, hub, reports, apiMetrics, guard), apiMetrics,
+        new CertificateEndpoints(CertificateAuthority.loadOrCreate(config.dataDir().resolve("ca"),
+            config.trustDomain(), config.certificateTtl(), java.time.Clock.systemUTC()), store));
     GracefulHandler graceful = new GracefulHandler(api);
     // During a stop, keep-alive connections with nothing in flight are closed after this long (Jetty's
     // default of 1 s would make every stop take a second).

@@ -26,11 +26,13 @@ import java.util.Objects;
  *                          soon as accepted); 0 for no cap
  * @param firstRequestTimeout how long a new connection has to send its first request line and headers
  *                          before it is closed; zero for no deadline
+ * @param trustDomain       the SPIFFE trust domain of the workload certificates the control plane issues
+ * @param certificateTtl    the longest (and default) lifetime of an issued workload certificate
  */
 public record ServerConfig(String host, int port, Path dataDir, TokenAuthenticator auth, Path keystore,
     String keystorePassword, Duration defaultWait, Duration maxWait, Duration sweepInterval, int maxBodyBytes,
     int maxThreads, Duration shutdownTimeout, Duration staleGrace, int maxConnectionsPerAddress,
-    Duration firstRequestTimeout) {
+    Duration firstRequestTimeout, String trustDomain, Duration certificateTtl) {
 
   public static final int DEFAULT_PORT = 8500;
   public static final int DEFAULT_MAX_BODY_BYTES = 256 * 1024;
@@ -38,13 +40,18 @@ public record ServerConfig(String host, int port, Path dataDir, TokenAuthenticat
   public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 1024;
   /** How long a new connection has by default to send its first request's headers. */
   public static final Duration DEFAULT_FIRST_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+  /** The trust domain by default: {@code spiffe://mesh.local/service/<name>}. */
+  public static final String DEFAULT_TRUST_DOMAIN = "mesh.local";
+  /** Workload certificates live this long by default. */
+  public static final Duration DEFAULT_CERTIFICATE_TTL = Duration.ofHours(24);
 
   /** The configuration before connection limits, with their defaults. */
   public ServerConfig(String host, int port, Path dataDir, TokenAuthenticator auth, Path keystore,
       String keystorePassword, Duration defaultWait, Duration maxWait, Duration sweepInterval, int maxBodyBytes,
       int maxThreads, Duration shutdownTimeout, Duration staleGrace) {
     this(host, port, dataDir, auth, keystore, keystorePassword, defaultWait, maxWait, sweepInterval, maxBodyBytes,
-        maxThreads, shutdownTimeout, staleGrace, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, DEFAULT_FIRST_REQUEST_TIMEOUT);
+        maxThreads, shutdownTimeout, staleGrace, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, DEFAULT_FIRST_REQUEST_TIMEOUT,
+        DEFAULT_TRUST_DOMAIN, DEFAULT_CERTIFICATE_TTL);
   }
 
   public ServerConfig {
@@ -72,6 +79,7 @@ public record ServerConfig(String host, int port, Path dataDir, TokenAuthenticat
       throw new IllegalArgumentException("firstRequestTimeout: " + (firstRequestTimeout == null ? "missing"
           : firstRequestTimeout) + " (expected: a duration > 0, or 0 for no deadline)");
     }
+    io.mesh4j.controlplane.ca.CertificateAuthority.check(trustDomain, certificateTtl);
     if (maxThreads < 4) {
       throw new IllegalArgumentException("maxThreads: " + maxThreads + " (expected: >= 4)");
     }
@@ -105,6 +113,8 @@ public record ServerConfig(String host, int port, Path dataDir, TokenAuthenticat
     private Duration staleGrace = Duration.ofSeconds(30);
     private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
     private Duration firstRequestTimeout = DEFAULT_FIRST_REQUEST_TIMEOUT;
+    private String trustDomain = DEFAULT_TRUST_DOMAIN;
+    private Duration certificateTtl = DEFAULT_CERTIFICATE_TTL;
 
     private Builder(Path dataDir) {
       this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
@@ -185,10 +195,22 @@ public record ServerConfig(String host, int port, Path dataDir, TokenAuthenticat
       return this;
     }
 
+    /** The SPIFFE trust domain of issued workload certificates (default {@code mesh.local}). */
+    public Builder trustDomain(String value) {
+      trustDomain = value;
+      return this;
+    }
+
+    /** The longest (and default) lifetime of an issued workload certificate (default 24 h; 10 s to 30 days). */
+    public Builder certificateTtl(Duration value) {
+      certificateTtl = value;
+      return this;
+    }
+
     public ServerConfig build() {
       return new ServerConfig(host, port, dataDir, auth, keystore, keystorePassword, defaultWait, maxWait,
           sweepInterval, maxBodyBytes, maxThreads, shutdownTimeout, staleGrace, maxConnectionsPerAddress,
-          firstRequestTimeout);
+          firstRequestTimeout, trustDomain, certificateTtl);
     }
   }
 }

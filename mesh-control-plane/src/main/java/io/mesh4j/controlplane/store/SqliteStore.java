@@ -318,6 +318,15 @@ public final class SqliteStore implements Store {
   }
 
   @Override
+  public void recordAudit(Actor actor, String action, String service, String detail) {
+    write(() -> {
+      audit.add(revision, actor, action, service, detail);
+      conn.commit();
+      return null;
+    });
+  }
+
+  @Override
   public long lastAudit() {
     return read(audit::last);
   }

@@ -139,6 +139,12 @@ public interface Store extends AutoCloseable {
   /** The oldest audit entry kept; 0 when there is none (older ones were dropped: the newest 100,000 stay). */
   long oldestAudit();
 
+  /**
+   * Adds an audit entry for something done outside the store (a certificate issued), at the current
+   * revision, durably before it returns.
+   */
+  void recordAudit(Actor actor, String action, String service, String detail);
+
   /** The newest audit entry's number; 0 when there is none. */
   long lastAudit();
 
