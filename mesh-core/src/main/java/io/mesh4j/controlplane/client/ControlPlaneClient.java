@@ -229,6 +229,15 @@ public final class ControlPlaneClient implements AutoCloseable {
     }, this::status);
   }
 
+  /**
+   * Issues workload certificates through this control plane ({@code POST /v1/services/{name}/certificate}),
+   * for a {@link io.mesh4j.identity.WorkloadIdentity}. The token must be scoped to the service (or be the
+   * admin token); requests go to the replica in use.
+   */
+  public io.mesh4j.identity.CertificateIssuer certificateIssuer() {
+    return new ControlPlaneIssuer(http, token, this::base);
+  }
+
   /** The connection's state, for health checks. */
   public ControlPlaneStatus status() {
     return new ControlPlaneStatus(connected, revision, fromCache, lastContact, lastError, base());
