@@ -159,7 +159,8 @@ public final class Main implements Callable<Integer> {
       return 1;
     }
     if (!auth.isEnabled()) {
-      System.err.println("WARNING: --no-auth: anyone who can reach " + cp.uri() + " can change policies");
+      System.err.println("WARNING: --no-auth: anyone who can reach " + cp.uri() + " can change policies and"
+          + " register instances of any service (no certificates are issued without tokens)");
     }
     // Printed for scripts and tests that start the control plane on port 0.
     System.out.println("mesh-control-plane listening on " + cp.uri());

@@ -26,7 +26,6 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509ExtendedTrustManager;
-import javax.net.ssl.X509TrustManager;
 import java.util.logging.Logger;
 
 /**
@@ -61,9 +60,10 @@ public final class WorkloadIdentity implements AutoCloseable {
   private volatile long renewals;
   private volatile boolean expiredLogged;
   private ScheduledExecutorService scheduler;
+  private boolean closed;
 
   /** One certificate and everything that goes with it. Immutable. */
-  private record Snapshot(String alias, PrivateKey key, X509Certificate[] chain, X509TrustManager trust,
+  private record Snapshot(String alias, PrivateKey key, X509Certificate[] chain, X509ExtendedTrustManager trust,
       IssuedCertificate issued, Instant renewAt) {}
 
   private WorkloadIdentity(Builder b) {
@@ -129,6 +129,12 @@ public final class WorkloadIdentity implements AutoCloseable {
    * @throws IOException when the first certificate cannot be obtained (the message names the service and why)
    */
   public WorkloadIdentity start() throws IOException {
+    synchronized (this) {
+      if (closed) {
+        throw new IllegalStateException("the identity of service '" + service + "' is closed (expected: a new"
+            + " WorkloadIdentity)");
+      }
+    }
     renew();
     synchronized (this) {
       if (scheduler == null) {
@@ -151,14 +157,16 @@ public final class WorkloadIdentity implements AutoCloseable {
    * @throws IOException when renewal was due and failed; the current certificate stays in use
    */
   public boolean renewIfDue() throws IOException {
-    Snapshot s = current;
-    Instant now = clock.instant();
-    checkExpiry(s, now);
-    if (s != null && now.isBefore(s.renewAt)) {
-      return false;
+    synchronized (renewLock) { // decided and done under one lock: two callers never renew twice in a row
+      Snapshot s = current;
+      Instant now = clock.instant();
+      checkExpiry(s, now);
+      if (s != null && now.isBefore(s.renewAt)) {
+        return false;
+      }
+      renew();
+      return true;
     }
-    renew();
-    return true;
   }
 
   /**
@@ -170,8 +178,9 @@ public final class WorkloadIdentity implements AutoCloseable {
     synchronized (renewLock) {
       try {
         KeyPair key = newKey();
+        Instant asked = clock.instant();
         IssuedCertificate issued = issuer.issue(service, CsrEncoder.encode(key, service), ttl);
-        Snapshot next = snapshot(key, issued);
+        Snapshot next = snapshot(key, issued, asked);
         boolean first = current == null;
         previous = current;
         current = next;
@@ -245,15 +254,30 @@ public final class WorkloadIdentity implements AutoCloseable {
 
   @Override
   public synchronized void close() {
+    closed = true;
     if (scheduler != null) {
       scheduler.shutdownNow();
     }
   }
 
-  private Snapshot snapshot(KeyPair key, IssuedCertificate issued) throws GeneralSecurityException, IOException {
+  private Snapshot snapshot(KeyPair key, IssuedCertificate issued, Instant asked)
+      throws GeneralSecurityException, IOException {
     X509Certificate leaf = issued.leaf();
     if (!leaf.getPublicKey().equals(key.getPublic())) {
       throw new IOException("the issuer returned a certificate for another key (expected: the key of the request)");
+    }
+    String san = uriSan(leaf);
+    if (san == null || !san.startsWith("spiffe://") || !san.endsWith("/service/" + service)) {
+      throw new IOException("the issuer returned a certificate for " + (san == null ? "no URI name" : "'" + san + "'")
+          + " (expected: spiffe://<trust-domain>/service/" + service + ")");
+    }
+    Snapshot now = current;
+    if (now != null && java.util.Collections.disjoint(now.issued.trustBundle(), issued.trustBundle())) {
+      // A bundle sharing no root with the one in use is not a rotation (that keeps the old root for an
+      // overlap) but another authority: a control plane with another ca/ directory, or someone in between.
+      throw new IOException("the trust bundle changed entirely (no root in common with the one in use;"
+          + " expected: the same root, or old and new roots together during a rotation; every control-plane"
+          + " replica must have the same ca/ directory)");
     }
     KeyStore roots = KeyStore.getInstance("PKCS12");
     roots.load(null, null);
@@ -263,19 +287,36 @@ public final class WorkloadIdentity implements AutoCloseable {
     }
     TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
     tmf.init(roots);
-    X509TrustManager trust = null;
+    X509ExtendedTrustManager trust = null;
     for (TrustManager tm : tmf.getTrustManagers()) {
-      if (tm instanceof X509TrustManager x) {
-        trust = x;
+      if (tm instanceof X509ExtendedTrustManager x) {
+        trust = x; // its socket and engine overloads keep the JDK's algorithm constraints
       }
+    }
+    if (trust == null) {
+      throw new GeneralSecurityException("no X509ExtendedTrustManager from TrustManagerFactory PKIX");
     }
     // The certificate must chain to the bundle it came with: otherwise peers could not accept it either.
     trust.checkClientTrusted(issued.chain().toArray(X509Certificate[]::new), "EC");
-    Instant notBefore = leaf.getNotBefore().toInstant();
+    // Two thirds of the lifetime as received: the issuer back-dates notBefore for clock skew, which must not
+    // bring renewal forward (with a short lifetime it would be due at once, and again, and again).
     Instant notAfter = leaf.getNotAfter().toInstant();
-    Instant renewAt = notBefore.plus(Duration.between(notBefore, notAfter).multipliedBy(2).dividedBy(3));
+    Instant from = asked.isAfter(leaf.getNotBefore().toInstant()) ? asked : leaf.getNotBefore().toInstant();
+    Instant renewAt = from.plus(Duration.between(from, notAfter).multipliedBy(2).dividedBy(3));
     return new Snapshot("mesh-" + leaf.getSerialNumber().toString(16), key.getPrivate(),
         issued.chain().toArray(X509Certificate[]::new), trust, issued, renewAt);
+  }
+
+  private static String uriSan(X509Certificate cert) throws java.security.cert.CertificateParsingException {
+    var names = cert.getSubjectAlternativeNames();
+    if (names != null) {
+      for (List<?> n : names) {
+        if (Integer.valueOf(6).equals(n.get(0))) {
+          return (String) n.get(1);
+        }
+      }
+    }
+    return null;
   }
 
   private static KeyPair newKey() throws GeneralSecurityException {
@@ -362,7 +403,7 @@ public final class WorkloadIdentity implements AutoCloseable {
   };
 
   private final X509ExtendedTrustManager trustManager = new X509ExtendedTrustManager() {
-    private X509TrustManager trust() throws CertificateException {
+    private X509ExtendedTrustManager trust() throws CertificateException {
       Snapshot s = current;
       if (s == null) {
         throw new CertificateException("service '" + service + "' has no trust bundle yet (expected: a"
@@ -374,25 +415,25 @@ public final class WorkloadIdentity implements AutoCloseable {
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
         throws CertificateException {
-      trust().checkClientTrusted(chain, authType);
+      trust().checkClientTrusted(chain, authType, socket);
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
         throws CertificateException {
-      trust().checkServerTrusted(chain, authType);
+      trust().checkServerTrusted(chain, authType, socket);
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
         throws CertificateException {
-      trust().checkClientTrusted(chain, authType);
+      trust().checkClientTrusted(chain, authType, engine);
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
         throws CertificateException {
-      trust().checkServerTrusted(chain, authType);
+      trust().checkServerTrusted(chain, authType, engine);
     }
 
     @Override

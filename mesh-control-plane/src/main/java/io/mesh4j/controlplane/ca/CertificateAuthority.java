@@ -107,7 +107,15 @@ public final class CertificateAuthority {
     Path keyFile = dir.resolve(KEY_FILE);
     Path certFile = dir.resolve(CERT_FILE);
     try {
-      if (Files.exists(keyFile) || Files.exists(certFile)) {
+      if (Files.exists(keyFile) != Files.exists(certFile)) {
+        Path present = Files.exists(keyFile) ? keyFile : certFile;
+        Path absent = Files.exists(keyFile) ? certFile : keyFile;
+        throw new IllegalStateException("certificate authority: " + present + " without " + absent + " (an interrupted"
+            + " first start, or a partial restore: restore both from the same backup, or remove " + present
+            + " to create a new root, which every workload must then trust)");
+      }
+      if (Files.exists(keyFile)) {
+        warnIfReadableByOthers(keyFile);
         PrivateKey key = readKey(keyFile);
         X509Certificate cert = readCertificate(certFile);
         checkPair(key, cert, keyFile, certFile);
@@ -121,13 +129,14 @@ public final class CertificateAuthority {
       writeAtomically(keyFile, pem(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(pair.getPrivate(), null)),
           true); // PKCS#8 "PRIVATE KEY", unencrypted: the file is readable by the owner only
       writeAtomically(certFile, pem(cert), false);
+      syncDirectory(dir);
       LOG.info("certificate authority: created a root for trust domain {} in {} (valid until {})", trustDomain, dir,
           cert.getNotAfter().toInstant());
       return new CertificateAuthority(trustDomain, pair.getPrivate(), cert, maxTtl, clock);
     } catch (IOException e) {
-      throw new UncheckedIOException("certificate authority in " + dir + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("certificate authority in " + dir + ": " + e, e);
     } catch (GeneralSecurityException | OperatorCreationException e) {
-      throw new IllegalStateException("certificate authority in " + dir + ": " + e.getMessage(), e);
+      throw new IllegalStateException("certificate authority in " + dir + ": " + e, e);
     }
   }
 
@@ -191,7 +200,7 @@ public final class CertificateAuthority {
     } catch (GeneralSecurityException | OperatorCreationException | PKCSException e) {
       throw new CsrException("csr", "its key or signature cannot be read (" + e.getClass().getSimpleName() + ")");
     }
-    checkKey(key);
+    checkKey(key, request.getSubjectPublicKeyInfo());
     URI id = spiffeId(service);
     checkRequestedNames(request, id);
     Instant now = clock.instant();
@@ -275,16 +284,27 @@ public final class CertificateAuthority {
     }
   }
 
-  private static void checkKey(PublicKey key) {
-    if (key instanceof ECPublicKey ec) {
-      int bits = ec.getParams().getCurve().getField().getFieldSize();
-      if (bits < 256) {
-        throw new CsrException("csr", "an EC key of " + bits + " bits (expected: P-256 or larger)");
+  /** Named NIST curves only (no explicit parameters, no small or unusual curves); RSA 2048+ with e >= 65537. */
+  private static void checkKey(PublicKey key, org.bouncycastle.asn1.x509.SubjectPublicKeyInfo info) {
+    if (key instanceof ECPublicKey) {
+      var params = info.getAlgorithm().getParameters();
+      if (!(params instanceof org.bouncycastle.asn1.ASN1ObjectIdentifier curve)
+          || !(curve.equals(org.bouncycastle.asn1.sec.SECObjectIdentifiers.secp256r1)
+          || curve.equals(org.bouncycastle.asn1.sec.SECObjectIdentifiers.secp384r1)
+          || curve.equals(org.bouncycastle.asn1.sec.SECObjectIdentifiers.secp521r1))) {
+        throw new CsrException("csr", "an EC key on " + (params instanceof org.bouncycastle.asn1.ASN1ObjectIdentifier o
+            ? "curve " + o.getId() : "explicit curve parameters") + " (expected: the named curve P-256, P-384 or"
+            + " P-521)");
       }
     } else if (key instanceof RSAPublicKey rsa) {
       if (rsa.getModulus().bitLength() < 2048) {
         throw new CsrException("csr", "an RSA key of " + rsa.getModulus().bitLength() + " bits (expected: at least"
             + " 2048)");
+      }
+      BigInteger e = rsa.getPublicExponent();
+      if (!e.testBit(0) || e.compareTo(BigInteger.valueOf(65_537)) < 0) {
+        throw new CsrException("csr", "an RSA key with public exponent " + e + " (expected: an odd exponent of at"
+            + " least 65537)");
       }
     } else {
       throw new CsrException("csr", "a " + key.getAlgorithm() + " key (expected: EC P-256 or RSA 2048+)");
@@ -293,6 +313,15 @@ public final class CertificateAuthority {
 
   /** A request may name its identity (as a URI SAN); if it does, it must be the caller's. */
   private static void checkRequestedNames(PKCS10CertificationRequest csr, URI expected) {
+    try {
+      checkRequestedNamesOrThrow(csr, expected);
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      throw new CsrException("csr", "its requested extensions cannot be read (" + e.getClass().getSimpleName()
+          + ")");
+    }
+  }
+
+  private static void checkRequestedNamesOrThrow(PKCS10CertificationRequest csr, URI expected) {
     for (var attribute : csr.getAttributes(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest)) {
       for (var value : attribute.getAttributeValues()) {
         Extensions extensions = Extensions.getInstance(value);
@@ -393,6 +422,28 @@ public final class CertificateAuthority {
     return out.toString();
   }
 
+  private static void warnIfReadableByOthers(Path keyFile) {
+    try {
+      var perms = Files.getPosixFilePermissions(keyFile);
+      if (perms.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
+        LOG.warn("certificate authority: {} is readable by others ({}); expected: owner only (chmod 600)", keyFile,
+            PosixFilePermissions.toString(perms));
+      }
+    } catch (UnsupportedOperationException | IOException e) {
+      LOG.warn("certificate authority: the permissions of {} cannot be checked here ({}); make sure only the"
+          + " control plane's user can read it", keyFile, e.toString());
+    }
+  }
+
+  /** Makes the new directory entries durable (the renames), so a power loss cannot quietly lose the root. */
+  private static void syncDirectory(Path dir) {
+    try (var ch = java.nio.channels.FileChannel.open(dir, java.nio.file.StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException | UnsupportedOperationException e) {
+      LOG.debug("directory {} not synced: {}", dir, e.toString()); // not possible on every file system
+    }
+  }
+
   private static void writeAtomically(Path file, String text, boolean secret) throws IOException {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     Files.deleteIfExists(tmp);
@@ -401,6 +452,8 @@ public final class CertificateAuthority {
         Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       } catch (UnsupportedOperationException e) {
         Files.createFile(tmp);
+        LOG.warn("certificate authority: {} created without owner-only permissions (not a POSIX file system);"
+            + " restrict it by other means", file);
       }
     }
     Files.writeString(tmp, text, StandardCharsets.US_ASCII);

@@ -32,6 +32,18 @@ final class CertificateEndpoints {
   /** POST: 201 {service, spiffeId, certificate, notBefore, notAfter, serial, trustBundle: [...]}. */
   void issue(Exchange ex) {
     ex.query(Set.of());
+    // An identity is only as good as the proof behind it: not without authentication, and not for a token
+    // that may act for every service (the single --client-token, or "*"): every workload sharing it could
+    // get every other service's identity.
+    if (ex.principal == null || ex.principal == io.mesh4j.controlplane.auth.Principal.ANONYMOUS_ADMIN) {
+      throw new Problem(403, "Forbidden", "certificates are not issued without authentication (--no-auth)"
+          + " (expected: a control plane with tokens, and a client token scoped to '" + ex.service + "')");
+    }
+    if (ex.principal.role() == io.mesh4j.controlplane.auth.Role.CLIENT && ex.principal.services().contains("*")) {
+      throw new Problem(403, "Forbidden", "token '" + ex.principal.name() + "' may act for every service, so it"
+          + " proves no identity (expected: a client token scoped to '" + ex.service + "' in the tokens file, or"
+          + " the admin token)");
+    }
     JsonNode body = Json.parse(ex.body);
     if (!body.isObject()) {
       throw Problem.badRequest("Invalid body", "$", "expected an object {\"csr\": \"<base64 DER>\", \"ttl\":"

@@ -63,6 +63,9 @@ public final class ControlPlaneServer implements AutoCloseable {
   private ControlPlaneServer(ServerConfig config, Store store) {
     this.config = config;
     this.store = store;
+    // First: it may refuse to start (its files), and nothing is running yet to be left behind.
+    CertificateAuthority ca = CertificateAuthority.loadOrCreate(config.dataDir().resolve("ca"), config.trustDomain(),
+        config.certificateTtl(), java.time.Clock.systemUTC());
     // A fixed-size pool: the thread count is the same with 0 or 10,000 watchers.
     QueuedThreadPool pool = new QueuedThreadPool(config.maxThreads(), config.maxThreads());
     pool.setName("cp-http");
@@ -126,8 +129,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     ApiHandler api = new ApiHandler(store, config.auth(), pool, config.maxBodyBytes(), new PolicyEndpoints(store),
         new InstanceEndpoints(store, registry), watch, new ServiceEndpoints(store, hub, () -> stopping),
         new ReportEndpoints(reports, events), new MetricsEndpoint(store, hub, reports, apiMetrics, guard), apiMetrics,
-        new CertificateEndpoints(CertificateAuthority.loadOrCreate(config.dataDir().resolve("ca"),
-            config.trustDomain(), config.certificateTtl(), java.time.Clock.systemUTC()), store));
+        new CertificateEndpoints(ca, store));
     GracefulHandler graceful = new GracefulHandler(api);
     // During a stop, keep-alive connections with nothing in flight are closed after this long (Jetty's
     // default of 1 s would make every stop take a second).

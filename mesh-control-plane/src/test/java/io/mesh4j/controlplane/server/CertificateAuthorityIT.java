@@ -159,6 +159,37 @@ class CertificateAuthorityIT {
   }
 
   @Test
+  void aTokenForEveryServiceOrNoAuthenticationGetsNoCertificate() throws Exception {
+    // Found in review: the single --client-token (every service) and --no-auth (anyone) could get any identity.
+    try (TestControlPlane single = TestControlPlane.start(dir.resolve("single"));
+        TestControlPlane open = TestControlPlane.start(dir.resolve("open"), b -> b.auth(TokenAuthenticator
+            .disabled()))) {
+      String body = body(csr(ecKey(), null), null);
+      Http.Reply shared = single.client.post("/v1/services/orders/certificate", body);
+      assertThat(shared.status()).isEqualTo(403);
+      assertThat(shared.json().get("detail").asText()).contains("token 'client' may act for every service");
+      assertThat(single.admin.post("/v1/services/orders/certificate", body).status()).isEqualTo(201);
+      Http.Reply anonymous = open.http(null).post("/v1/services/orders/certificate", body);
+      assertThat(anonymous.status()).isEqualTo(403);
+      assertThat(anonymous.json().get("detail").asText()).contains("not issued without authentication");
+    }
+  }
+
+  @Test
+  void anRsaKeyWithASmallExponentIsRefused() throws Exception {
+    KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+    g.initialize(new java.security.spec.RSAKeyGenParameterSpec(2048, java.math.BigInteger.valueOf(3)));
+    KeyPair rsa = g.generateKeyPair();
+    var request = new JcaPKCS10CertificationRequestBuilder(new X500Name("CN=orders"), rsa.getPublic())
+        .build(new JcaContentSignerBuilder("SHA256withRSA").build(rsa.getPrivate()));
+    Http.Reply r = cp.http(ORDERS).post("/v1/services/orders/certificate",
+        body(java.util.Base64.getEncoder().encodeToString(request.getEncoded()), null));
+    assertThat(r.status()).isEqualTo(400);
+    assertThat(r.json().at("/violations/0/problem").asText()).contains("public exponent 3 (expected: an odd"
+        + " exponent of at least 65537)");
+  }
+
+  @Test
   void theRootIsKeptInTheDataDirectoryAcrossRestarts() throws Exception {
     String before = cp.http(ORDERS).get("/v1/trust-bundle").json().get("roots").get(0).asText();
     cp.close();

@@ -52,10 +52,12 @@ public final class CsrEncoder {
     } else if (length < 0x100) {
       out.write(0x81);
       out.write(length);
-    } else {
+    } else if (length < 0x10000) {
       out.write(0x82); // requests are far below 64 KB
       out.write(length >>> 8);
       out.write(length & 0xFF);
+    } else {
+      throw new IllegalArgumentException("a DER element of " + length + " bytes (expected: under 64 KB)");
     }
     for (byte[] p : parts) {
       out.writeBytes(p);
