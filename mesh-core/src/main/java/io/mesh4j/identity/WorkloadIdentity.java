@@ -252,6 +252,33 @@ public final class WorkloadIdentity implements AutoCloseable {
     }
   }
 
+  /**
+   * Trusts a peer only if its chain passes {@link #trustManager()} and it is {@code peerService}: its
+   * certificate's URI SAN is {@code spiffe://<this identity's trust domain>/service/<peerService>} (the
+   * workload, not the host name, is checked). For a client calling {@code peerService}.
+   */
+  public X509ExtendedTrustManager trustManagerFor(String peerService) {
+    Objects.requireNonNull(peerService, "peerService");
+    return new io.mesh4j.internal.identity.PeerIdentityTrustManager(trustManager, () -> {
+      Snapshot s = current;
+      // (Without an identity the chain check above has already refused: there is no trust bundle.)
+      String id = s == null ? "spiffe://unknown/service/" : s.issued.spiffeId().toString();
+      return id.substring(0, id.indexOf("/service/") + "/service/".length()) + peerService;
+    });
+  }
+
+  /** A TLS context presenting this identity and accepting only {@code peerService} (see {@link #trustManagerFor}). */
+  public SSLContext sslContextFor(String peerService) {
+    try {
+      SSLContext ctx = SSLContext.getInstance("TLS");
+      ctx.init(new javax.net.ssl.KeyManager[] {keyManager}, new TrustManager[] {trustManagerFor(peerService)}, null);
+      return ctx;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("TLS context for service '" + service + "' calling '" + peerService + "': "
+          + e.getMessage(), e);
+    }
+  }
+
   @Override
   public synchronized void close() {
     closed = true;

@@ -96,6 +96,40 @@ class WorkloadIdentityIT {
   }
 
   @Test
+  void aPeerIsCheckedByItsWorkloadIdentityNotJustItsChain() throws Exception {
+    WorkloadIdentity orders = identity("orders", ORDERS);
+    WorkloadIdentity payment = identity("payment", PAYMENT);
+    WorkloadIdentity billing = identity("billing", OPS); // the admin token may get any service's identity
+    // orders calling payment: payment answers; billing, with a certificate from the same CA, is refused.
+    try (EchoServer server = new EchoServer(payment.sslContext());
+        SSLSocket c = server.connect(orders.sslContextFor("payment"))) {
+      assertThat(echo(c, 8)).isEqualTo(8);
+    }
+    try (EchoServer impostor = new EchoServer(billing.sslContext())) {
+      assertThatThrownBy(() -> impostor.connect(orders.sslContextFor("payment")).close())
+          .isInstanceOf(javax.net.ssl.SSLHandshakeException.class)
+          .hasMessageContaining("peer presented spiffe://mesh.local/service/billing (expected:"
+              + " spiffe://mesh.local/service/payment)");
+    }
+    // And a server that only accepts orders refuses billing as a client.
+    try (EchoServer onlyOrders = new EchoServer(payment.sslContextFor("orders"))) {
+      try (SSLSocket c = onlyOrders.connect(orders.sslContext())) {
+        assertThat(echo(c, 9)).isEqualTo(9);
+      }
+      try (SSLSocket c = onlyOrders.connect(billing.sslContext())) {
+        assertThat(echo(c, 10)).isEqualTo(-1); // TLS 1.3: the client learns of the refusal as a closed connection
+      } catch (IOException expected) {
+        // or as a failed read
+      }
+      X509Certificate first = onlyOrders.peers.poll(30, TimeUnit.SECONDS);
+      assertThat(first.getSubjectAlternativeNames().iterator().next().get(1))
+          .isEqualTo("spiffe://mesh.local/service/orders");
+      assertThat(onlyOrders.failures.poll(30, TimeUnit.SECONDS)).hasMessageContaining("peer presented"
+          + " spiffe://mesh.local/service/billing (expected: spiffe://mesh.local/service/orders)");
+    }
+  }
+
+  @Test
   void renewalAtTwoThirdsSwapsTheCertificateAndAnOpenConnectionKeepsWorking() throws Exception {
     WorkloadIdentity orders = identity("orders", ORDERS);
     WorkloadIdentity payment = identity("payment", PAYMENT);
