@@ -526,11 +526,14 @@ public final class ControlPlaneClient implements AutoCloseable {
       }
     }
     markConnected(true);
-    for (JsonNode body : answers) {
-      apply(body, false);
-    }
+    // The revision before the listeners, as in apply(): whoever sees the fetched state applied sees the client
+    // at its revision (before, status().revision() could still say 0 after a restart's full fetch had been
+    // applied: a flake in ControlPlaneClientIT). Every answer is at or above the lowest, so none is skipped.
     if (all && lowest != Long.MAX_VALUE && lowest > revision) {
       revision = lowest;
+    }
+    for (JsonNode body : answers) {
+      apply(body, false);
     }
     if (all) {
       saveCache(); // the epoch with it, even when no service changed
