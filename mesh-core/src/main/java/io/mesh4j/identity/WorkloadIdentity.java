@@ -293,7 +293,7 @@ public final class WorkloadIdentity implements AutoCloseable {
     if (!leaf.getPublicKey().equals(key.getPublic())) {
       throw new IOException("the issuer returned a certificate for another key (expected: the key of the request)");
     }
-    String san = uriSan(leaf);
+    String san = io.mesh4j.internal.identity.PeerIdentityTrustManager.uriSan(leaf);
     if (san == null || !san.startsWith("spiffe://") || !san.endsWith("/service/" + service)) {
       throw new IOException("the issuer returned a certificate for " + (san == null ? "no URI name" : "'" + san + "'")
           + " (expected: spiffe://<trust-domain>/service/" + service + ")");
@@ -334,17 +334,6 @@ public final class WorkloadIdentity implements AutoCloseable {
         issued.chain().toArray(X509Certificate[]::new), trust, issued, renewAt);
   }
 
-  private static String uriSan(X509Certificate cert) throws java.security.cert.CertificateParsingException {
-    var names = cert.getSubjectAlternativeNames();
-    if (names != null) {
-      for (List<?> n : names) {
-        if (Integer.valueOf(6).equals(n.get(0))) {
-          return (String) n.get(1);
-        }
-      }
-    }
-    return null;
-  }
 
   private static KeyPair newKey() throws GeneralSecurityException {
     KeyPairGenerator g = KeyPairGenerator.getInstance("EC");

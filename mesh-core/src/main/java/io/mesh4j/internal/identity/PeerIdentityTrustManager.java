@@ -33,7 +33,8 @@ public final class PeerIdentityTrustManager extends X509ExtendedTrustManager {
     }
   }
 
-  static String uriSan(X509Certificate cert) throws CertificateParsingException {
+  /** The certificate's first URI SAN (its SPIFFE ID in the mesh), or null when it has none. */
+  public static String uriSan(X509Certificate cert) throws CertificateParsingException {
     var names = cert.getSubjectAlternativeNames();
     if (names != null) {
       for (List<?> n : names) {
