@@ -59,6 +59,7 @@ public final class WorkloadIdentity implements AutoCloseable {
   private volatile String lastError;
   private volatile long renewals;
   private volatile boolean expiredLogged;
+  private final java.util.List<Runnable> renewalListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private ScheduledExecutorService scheduler;
   private boolean closed;
 
@@ -191,6 +192,13 @@ public final class WorkloadIdentity implements AutoCloseable {
         }
         LOG.info((first ? "obtained" : "renewed") + " identity " + issued.spiffeId() + ": certificate " + next.alias
             + " valid until " + issued.leaf().getNotAfter().toInstant() + ", renewal due at " + next.renewAt);
+        for (Runnable l : renewalListeners) {
+          try {
+            l.run();
+          } catch (RuntimeException e) {
+            LOG.log(java.util.logging.Level.WARNING, "a renewal listener of service '" + service + "' failed", e);
+          }
+        }
       } catch (IOException | GeneralSecurityException | RuntimeException e) {
         String why = "certificate for service '" + service + "' not obtained: " + describe(e);
         lastError = why;
@@ -277,6 +285,17 @@ public final class WorkloadIdentity implements AutoCloseable {
       throw new IllegalStateException("TLS context for service '" + service + "' calling '" + peerService + "': "
           + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Runs {@code listener} after every certificate obtained from now on (the first one too, if not yet
+   * obtained), on the thread that obtained it: for holders of copies, such as a web server's SSL bundle,
+   * that must be told. The managers of this class ({@link #keyManager()}, {@link #trustManager()}) need no
+   * listener: they read the current certificate at every handshake. A listener that throws is logged and
+   * does not stop the others or the renewal.
+   */
+  public void addRenewalListener(Runnable listener) {
+    renewalListeners.add(Objects.requireNonNull(listener, "listener"));
   }
 
   @Override

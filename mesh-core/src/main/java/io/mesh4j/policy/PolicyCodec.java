@@ -33,7 +33,7 @@ public final class PolicyCodec {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private static final Set<String> ROOT_FIELDS = Set.of("timeouts", "balancer", "outlier", "retries", "hedging",
-      "circuitBreaker", "limits", "faults", "routes");
+      "circuitBreaker", "limits", "faults", "routes", "authorization");
   private static final Set<String> RETRY_FIELDS = Set.of("enabled", "maxAttempts", "retryOn", "backoff", "budget");
   private static final Set<String> BACKOFF_FIELDS = Set.of("base", "cap");
   private static final Set<String> BUDGET_FIELDS = Set.of("percent", "minPerSecond", "ttl");
@@ -115,6 +115,7 @@ public final class PolicyCodec {
     LimitPolicy limits = limits(root, v);
     FaultPolicy faults = faults(section(root, "faults", "faults", FAULT_FIELDS, v), "faults", d.faults(), v);
     List<Route> routes = routes(root, v);
+    AuthorizationPolicy authorization = AuthorizationCodec.read(root, v);
     // Last, so that a field's own message comes first: a null is not "the default" (leave the field out
     // for that), and no string or field name may hold a control character or an unpaired surrogate.
     JsonText.check(root, false, v::add);
@@ -123,7 +124,7 @@ public final class PolicyCodec {
     return new ServicePolicy(new TimeoutPolicy(total, perAttempt),
         new BalancerPolicy(algorithm, decay, defaultRtt),
         new OutlierPolicy(enabled, failures, base, max, maxPercent, panic),
-        retries, hedging, breaker, limits, faults, routes);
+        retries, hedging, breaker, limits, faults, routes, authorization);
   }
 
   private static RetryPolicy retries(JsonNode root, Violations v) {
@@ -462,6 +463,7 @@ public final class PolicyCodec {
         writeHedging(rn.putObject("hedging"), route.hedging());
       }
     }
+    AuthorizationCodec.write(root, policy.authorization());
     return root;
   }
 

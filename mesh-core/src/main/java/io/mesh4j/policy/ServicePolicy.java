@@ -27,6 +27,7 @@ import java.util.Objects;
  * @param limits         client-side rate and concurrency limits (off by default)
  * @param faults         fault injection (none by default)
  * @param routes         routing rules, first match wins (none by default: all endpoints)
+ * @param authorization  who may call this service, enforced where it serves (no rules by default: anyone)
  */
 public record ServicePolicy(
     TimeoutPolicy timeouts,
@@ -37,7 +38,8 @@ public record ServicePolicy(
     CircuitBreakerPolicy circuitBreaker,
     LimitPolicy limits,
     FaultPolicy faults,
-    List<Route> routes) {
+    List<Route> routes,
+    AuthorizationPolicy authorization) {
 
   /** The most routes one service may have. */
   public static final int MAX_ROUTES = 100;
@@ -45,7 +47,7 @@ public record ServicePolicy(
   /** The defaults of DESIGN.md. */
   public static final ServicePolicy DEFAULT = new ServicePolicy(TimeoutPolicy.DEFAULT, BalancerPolicy.DEFAULT,
       OutlierPolicy.DEFAULT, RetryPolicy.DEFAULT, HedgePolicy.DEFAULT, CircuitBreakerPolicy.DEFAULT,
-      LimitPolicy.DEFAULT, FaultPolicy.NONE, List.of());
+      LimitPolicy.DEFAULT, FaultPolicy.NONE, List.of(), AuthorizationPolicy.NONE);
 
   public ServicePolicy {
     Objects.requireNonNull(timeouts, "timeouts");
@@ -57,6 +59,7 @@ public record ServicePolicy(
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(faults, "faults");
     routes = List.copyOf(Objects.requireNonNull(routes, "routes"));
+    Objects.requireNonNull(authorization, "authorization");
     if (routes.size() > MAX_ROUTES) {
       throw new InvalidPolicyException(List.of(new InvalidPolicyException.Violation("routes",
           routes.size() + " routes (expected: at most " + MAX_ROUTES + ")")));
@@ -68,6 +71,14 @@ public record ServicePolicy(
             "'" + r.name() + "' used twice (expected: unique route names)")));
       }
     }
+  }
+
+  /** Every client-side section; no authorization rules. */
+  public ServicePolicy(TimeoutPolicy timeouts, BalancerPolicy balancer, OutlierPolicy outlier, RetryPolicy retries,
+      HedgePolicy hedging, CircuitBreakerPolicy circuitBreaker, LimitPolicy limits, FaultPolicy faults,
+      List<Route> routes) {
+    this(timeouts, balancer, outlier, retries, hedging, circuitBreaker, limits, faults, routes,
+        AuthorizationPolicy.NONE);
   }
 
   /** The three sections of the foundation; everything else at its default. */
@@ -97,6 +108,7 @@ public record ServicePolicy(
     private LimitPolicy limits;
     private FaultPolicy faults;
     private List<Route> routes;
+    private AuthorizationPolicy authorization;
 
     private Builder(ServicePolicy from) {
       timeouts = from.timeouts;
@@ -108,6 +120,7 @@ public record ServicePolicy(
       limits = from.limits;
       faults = from.faults;
       routes = from.routes;
+      authorization = from.authorization;
     }
 
     public Builder timeouts(TimeoutPolicy value) {
@@ -170,8 +183,14 @@ public record ServicePolicy(
       return this;
     }
 
+    public Builder authorization(AuthorizationPolicy value) {
+      authorization = Objects.requireNonNull(value, "authorization");
+      return this;
+    }
+
     public ServicePolicy build() {
-      return new ServicePolicy(timeouts, balancer, outlier, retries, hedging, circuitBreaker, limits, faults, routes);
+      return new ServicePolicy(timeouts, balancer, outlier, retries, hedging, circuitBreaker, limits, faults, routes,
+          authorization);
     }
   }
 }

@@ -152,7 +152,7 @@ class PolicyCodecTest {
         "outlier.panicThresholdPercent");
     assertThat(e.getMessage()).startsWith("invalid policy: ")
         .contains("retries: number (expected: an object)")
-        .contains("colour: unknown field (expected one of: balancer, circuitBreaker, faults, hedging, limits, outlier,"
+        .contains("colour: unknown field (expected one of: authorization, balancer, circuitBreaker, faults, hedging, limits, outlier,"
             + " retries, routes, timeouts)")
         .contains("timeouts.total: -5s (expected: a duration > 0")
         .contains("balancer.algorithm: \"fastest\" (expected: one of p2c-peak-ewma, p2c-least-request, round-robin)")

@@ -1,11 +1,17 @@
 package io.mesh4j.grpc;
 
 import io.grpc.Attributes;
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.ServerCredentials;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.TlsServerCredentials;
 import io.grpc.LoadBalancerRegistry;
 import io.grpc.NameResolverRegistry;
 import io.mesh4j.Mesh;
+import io.mesh4j.identity.WorkloadIdentity;
 import io.mesh4j.discovery.Endpoint;
 import java.util.Objects;
 
@@ -72,14 +78,55 @@ public final class MeshGrpc {
    */
   public static ManagedChannelBuilder<?> channelBuilder(Mesh mesh, String service) {
     Objects.requireNonNull(mesh, "mesh");
-    String target = target(service);
+    return configure(ManagedChannelBuilder.forTarget(target(service)).usePlaintext(), mesh, service);
+  }
+
+  /**
+   * A builder for a mutual-TLS channel to {@code service} through {@code mesh}: the channel presents
+   * {@code identity}'s certificate and accepts a server only if its chain passes the mesh's trust bundle
+   * and its certificate names {@code service} ({@code spiffe://<trust-domain>/service/<service>}; the
+   * host name is not checked, the workload is). Renewed certificates and trust bundles are used from the
+   * next handshake on, without rebuilding the channel; connections already open carry on.
+   */
+  public static ManagedChannelBuilder<?> channelBuilder(Mesh mesh, String service, WorkloadIdentity identity) {
+    Objects.requireNonNull(mesh, "mesh");
+    ChannelCredentials tls = TlsChannelCredentials.newBuilder()
+        .keyManager(Objects.requireNonNull(identity, "identity").keyManager())
+        .trustManager(identity.trustManagerFor(service))
+        .build();
+    return configure(Grpc.newChannelBuilder(target(service), tls), mesh, service);
+  }
+
+  /**
+   * Server credentials presenting {@code identity} and checking callers' certificates against the mesh's
+   * trust bundle: {@code requireClientCertificate} refuses a caller without one at the handshake (strict
+   * mTLS); otherwise such a caller is served as one without a mesh identity, which the service's
+   * authorization rules ({@link MeshServerInterceptor#MeshServerInterceptor(Mesh, String)}) may allow or
+   * deny. Renewals apply from the next handshake.
+   *
+   * <pre>{@code
+   * Server server = Grpc.newServerBuilderForPort(8443, MeshGrpc.serverCredentials(identity, true))
+   *     .addService(ServerInterceptors.intercept(new PaymentService(), new MeshServerInterceptor(mesh, "payment")))
+   *     .build().start();
+   * }</pre>
+   */
+  public static ServerCredentials serverCredentials(WorkloadIdentity identity, boolean requireClientCertificate) {
+    Objects.requireNonNull(identity, "identity");
+    return TlsServerCredentials.newBuilder()
+        .keyManager(identity.keyManager())
+        .trustManager(identity.trustManager())
+        .clientAuth(requireClientCertificate ? TlsServerCredentials.ClientAuth.REQUIRE
+            : TlsServerCredentials.ClientAuth.OPTIONAL)
+        .build();
+  }
+
+  private static ManagedChannelBuilder<?> configure(ManagedChannelBuilder<?> builder, Mesh mesh, String service) {
     // Binding the resolver to THIS mesh: the channel passes the mesh to the resolver provider as a
     // NameResolver.Args argument (setNameResolverArg). The alternative, ManagedChannelBuilder
     // .nameResolverFactory(...), is deprecated and replaces the channel's whole registry; a registry
     // entry per mesh cannot work either, as the registry is keyed by scheme. The argument keeps the
     // globally registered provider and still lets two meshes in one JVM have channels side by side.
-    return ManagedChannelBuilder.forTarget(target)
-        .usePlaintext()
+    return builder
         .setNameResolverArg(MeshNameResolverProvider.MESH_ARG, mesh)
         // The policy allows up to 10 attempts and 5 hedges; gRPC caps both at 5 unless raised here.
         .maxRetryAttempts(10)

@@ -10,6 +10,9 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.mesh4j.Mesh;
+import io.mesh4j.authz.ServerAuthorizer;
+import io.mesh4j.policy.AccessRequest;
+import io.mesh4j.policy.AuthorizationDecision;
 import io.mesh4j.deadline.Deadline;
 import io.mesh4j.telemetry.MeshTelemetry;
 import io.opentelemetry.api.common.AttributesBuilder;
@@ -25,6 +28,8 @@ import java.net.SocketAddress;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 
 /**
  * The inbound side of the mesh for gRPC servers, the counterpart of the servlet filter: it puts the
@@ -46,6 +51,11 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  *       {@code rpc.method}, {@code rpc.grpc.status_code}, {@code network.peer.address}/{@code port}) and
  *       the {@code rpc.server.duration} histogram (ms), when an OpenTelemetry SDK is installed. Only
  *       statuses that mean the server failed mark the span as an error (RPC semantic conventions).</li>
+ *   <li>With the service's own name ({@link #MeshServerInterceptor(Mesh, String)}), the
+ *       {@code authorization} rules of that service's policy: the caller is the service named in its
+ *       TLS client certificate ({@link ServerAuthorizer#callerOf}); a denied call is closed with
+ *       {@code PERMISSION_DENIED} naming the rule, and the handler is never called.</li>
+ *   <li>The caller's service name, when its TLS client certificate names one, in {@link #CALLER}.</li>
  * </ul>
  *
  * <pre>{@code
@@ -74,15 +84,35 @@ public final class MeshServerInterceptor implements ServerInterceptor {
     }
   };
 
+  /**
+   * The caller's service name, from its verified TLS client certificate, in the {@code io.grpc.Context} of
+   * the call's handler ({@code MeshServerInterceptor.CALLER.get()}); null for a caller without a mesh
+   * identity (plaintext, or no client certificate).
+   */
+  public static final io.grpc.Context.Key<String> CALLER = io.grpc.Context.key("mesh4j-caller");
+
   private final Mesh mesh;
   private final MeshTelemetry telemetry;
   private final DoubleHistogram duration;
+  private final ServerAuthorizer authorizer;
 
-  /** Extracts with {@code mesh}'s propagator and records with its tracer and meter. */
+  /** Extracts with {@code mesh}'s propagator and records with its tracer and meter; authorizes nothing. */
   public MeshServerInterceptor(Mesh mesh) {
     this.mesh = Objects.requireNonNull(mesh, "mesh");
     this.telemetry = mesh.telemetry();
     this.duration = GrpcTelemetry.serverDuration(telemetry.meter());
+    this.authorizer = null;
+  }
+
+  /**
+   * As {@link #MeshServerInterceptor(Mesh)}, and decides every call by the {@code authorization} rules
+   * of {@code service}'s policy (this server's own service name).
+   */
+  public MeshServerInterceptor(Mesh mesh, String service) {
+    this.mesh = Objects.requireNonNull(mesh, "mesh");
+    this.telemetry = mesh.telemetry();
+    this.duration = GrpcTelemetry.serverDuration(telemetry.meter());
+    this.authorizer = ServerAuthorizer.create(mesh, service);
   }
 
   @Override
@@ -117,14 +147,35 @@ public final class MeshServerInterceptor implements ServerInterceptor {
       context = context.with(span);
     }
     ServerLayersCall<Q, R> wrapped = new ServerLayersCall<>(call, this, context, span, startNanos);
+    String caller = ServerAuthorizer.callerOf(peerCertificates(call));
+    if (authorizer != null) {
+      AuthorizationDecision d = authorizer.authorize(AccessRequest.grpc(caller, method.getFullMethodName()), context);
+      if (!d.allowed()) {
+        wrapped.close(Status.PERMISSION_DENIED.withDescription(d.reason()), new Metadata());
+        return new ServerCall.Listener<>() {}; // the handler never sees the call
+      }
+    }
     ServerCall.Listener<Q> listener;
     try (Scope ignored = context.makeCurrent()) {
-      listener = next.startCall(wrapped, headers);
+      listener = caller == null ? next.startCall(wrapped, headers)
+          : Contexts.interceptCall(io.grpc.Context.current().withValue(CALLER, caller), wrapped, headers, next);
     } catch (RuntimeException | Error e) {
       wrapped.finish(Status.fromThrowable(e));
       throw e;
     }
     return new ContextListener<>(listener, wrapped);
+  }
+
+  private static java.security.cert.Certificate[] peerCertificates(ServerCall<?, ?> call) {
+    SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+    if (session == null) {
+      return null; // plaintext: no identity
+    }
+    try {
+      return session.getPeerCertificates();
+    } catch (SSLPeerUnverifiedException e) {
+      return null; // TLS without a client certificate
+    }
   }
 
   void record(MethodDescriptor<?, ?> method, Context context, Span span, long startNanos, Status status) {

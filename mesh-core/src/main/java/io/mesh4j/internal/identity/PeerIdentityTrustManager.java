@@ -52,9 +52,14 @@ public final class PeerIdentityTrustManager extends X509ExtendedTrustManager {
     checkName(chain);
   }
 
+  /**
+   * The chain against the trust bundle, then the workload name. Not the host name: a client that asks for
+   * endpoint identification (grpc-java always does, with "HTTPS") would otherwise refuse every mesh
+   * certificate, which names a workload and no host; the SPIFFE ID check replaces it.
+   */
   @Override
   public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-    delegate.checkServerTrusted(chain, authType, socket);
+    delegate.checkServerTrusted(chain, authType);
     checkName(chain);
   }
 
@@ -68,7 +73,7 @@ public final class PeerIdentityTrustManager extends X509ExtendedTrustManager {
   @Override
   public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
       throws CertificateException {
-    delegate.checkServerTrusted(chain, authType, engine);
+    delegate.checkServerTrusted(chain, authType); // no host name check: see the Socket overload
     checkName(chain);
   }
 

@@ -219,11 +219,15 @@ public class MeshAutoConfiguration {
   static class ServletConfiguration {
     @Bean
     @ConditionalOnMissingBean(name = "meshServerFilter")
-    FilterRegistrationBean<MeshServerFilter> meshServerFilter(Mesh mesh) {
-      FilterRegistrationBean<MeshServerFilter> registration = new FilterRegistrationBean<>(new MeshServerFilter(mesh));
+    FilterRegistrationBean<MeshServerFilter> meshServerFilter(Mesh mesh, MeshProperties properties) {
+      // With the service's own name, the filter also enforces the authorization rules of its policy.
+      String service = properties.getServiceName();
+      MeshServerFilter filter = service == null || service.isBlank() ? new MeshServerFilter(mesh)
+          : new MeshServerFilter(mesh, service.trim());
+      FilterRegistrationBean<MeshServerFilter> registration = new FilterRegistrationBean<>(filter);
       registration.setName("meshServerFilter");
       // First, so that everything else handling the request (security, logging, controllers) runs
-      // inside the caller's deadline.
+      // inside the caller's deadline, and a call refused by authorization reaches none of it.
       registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
       return registration;
     }

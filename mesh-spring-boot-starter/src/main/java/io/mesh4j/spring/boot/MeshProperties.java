@@ -42,6 +42,9 @@ public class MeshProperties {
   /** The mesh's metrics. */
   private final Metrics metrics = new Metrics();
 
+  /** This service's workload identity: a certificate from the control plane's CA, served as the "mesh" SSL bundle. */
+  private final Identity identity = new Identity();
+
   public String getServiceName() {
     return serviceName;
   }
@@ -68,6 +71,10 @@ public class MeshProperties {
 
   public Grpc getGrpc() {
     return grpc;
+  }
+
+  public Identity getIdentity() {
+    return identity;
   }
 
   public Metrics getMetrics() {
@@ -250,6 +257,34 @@ public class MeshProperties {
   }
 
   /** {@code mesh.metrics.*}. */
+  public static class Identity {
+    /**
+     * Whether to obtain a workload identity for mesh.service-name from the control plane (needs
+     * mesh.control-plane.url and a token scoped to this service) and register it as the SSL bundle
+     * "mesh" (serve mTLS with server.ssl.bundle=mesh). Start-up fails when no certificate is obtained.
+     */
+    private boolean enabled;
+
+    /** The certificate lifetime asked for; empty: the control plane's default (24h). Renewed at two thirds. */
+    private Duration ttl;
+
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    public Duration getTtl() {
+      return ttl;
+    }
+
+    public void setTtl(Duration ttl) {
+      this.ttl = ttl;
+    }
+  }
+
   public static class Metrics {
     /** The application's Micrometer registry. */
     private final Micrometer micrometer = new Micrometer();

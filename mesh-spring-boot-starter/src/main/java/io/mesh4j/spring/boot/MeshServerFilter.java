@@ -1,6 +1,9 @@
 package io.mesh4j.spring.boot;
 
 import io.mesh4j.Mesh;
+import io.mesh4j.authz.ServerAuthorizer;
+import io.mesh4j.policy.AccessRequest;
+import io.mesh4j.policy.AuthorizationDecision;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
@@ -18,6 +21,8 @@ import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.Certificate;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
@@ -33,6 +38,18 @@ import java.util.Objects;
  * <p>Records {@code http.server.request.duration} (seconds; {@code http.request.method},
  * {@code http.response.status_code}, {@code url.scheme}, and {@code error.type} when the chain throws)
  * through the mesh's meter; for asynchronous requests, when the asynchronous processing completes.
+ *
+ * <p>Given the service's own name ({@link #MeshServerFilter(Mesh, String)}; the starter passes
+ * {@code mesh.service-name}), it decides every request by the {@code authorization} rules of that
+ * service's policy before the rest of the chain runs. The caller is the service named in the TLS client
+ * certificate ({@link ServerAuthorizer#callerOf}; serve with {@code server.ssl} and client
+ * authentication for callers to have one); the path matched is the one the container decoded and
+ * normalized, within the application (servlet path and path info, without the context path). A denied
+ * request is answered {@code 403} with an {@code application/problem+json} body naming the rule, and
+ * nothing after this filter runs.
+ *
+ * <p>The caller's service name, when its client certificate names one, is the request attribute
+ * {@link #CALLER_ATTRIBUTE}.
  */
 public final class MeshServerFilter implements Filter {
   private static final TextMapGetter<HttpServletRequest> HEADERS = new TextMapGetter<>() {
@@ -47,6 +64,13 @@ public final class MeshServerFilter implements Filter {
     }
   };
 
+  /**
+   * The request attribute holding the caller's service name, from its verified TLS client certificate
+   * ({@code request.getAttribute(MeshServerFilter.CALLER_ATTRIBUTE)}); absent for a caller without a mesh
+   * identity.
+   */
+  public static final String CALLER_ATTRIBUTE = "io.mesh4j.caller";
+
   static final AttributeKey<String> METHOD = AttributeKey.stringKey("http.request.method");
   static final AttributeKey<Long> STATUS = AttributeKey.longKey("http.response.status_code");
   static final AttributeKey<String> SCHEME = AttributeKey.stringKey("url.scheme");
@@ -58,8 +82,20 @@ public final class MeshServerFilter implements Filter {
 
   private final Mesh mesh;
   private final DoubleHistogram duration;
+  private final ServerAuthorizer authorizer;
 
+  /** Extracts the caller's context and records durations; authorizes nothing. */
   public MeshServerFilter(Mesh mesh) {
+    this(mesh, (ServerAuthorizer) null);
+  }
+
+  /** As {@link #MeshServerFilter(Mesh)}, and decides requests by the authorization rules of {@code service}. */
+  public MeshServerFilter(Mesh mesh, String service) {
+    this(mesh, ServerAuthorizer.create(Objects.requireNonNull(mesh, "mesh"), service));
+  }
+
+  private MeshServerFilter(Mesh mesh, ServerAuthorizer authorizer) {
+    this.authorizer = authorizer;
     this.mesh = Objects.requireNonNull(mesh, "mesh");
     this.duration = mesh.telemetry().meter().histogramBuilder("http.server.request.duration")
         .setUnit("s")
@@ -79,7 +115,15 @@ public final class MeshServerFilter implements Filter {
     long start = System.nanoTime();
     Throwable failure = null;
     Context context = mesh.telemetry().propagator().extract(Context.current(), http, HEADERS);
+    String caller = ServerAuthorizer.callerOf(
+        (Certificate[]) http.getAttribute("jakarta.servlet.request.X509Certificate"));
+    if (caller != null) {
+      http.setAttribute(CALLER_ATTRIBUTE, caller);
+    }
     try (Scope ignored = context.makeCurrent()) {
+      if (authorizer != null && !authorize(http, caller, response, context)) {
+        return; // refused: answered 403, nothing else runs (the duration is still recorded)
+      }
       chain.doFilter(request, response);
     } catch (IOException | ServletException | RuntimeException | Error e) {
       failure = e;
@@ -105,6 +149,42 @@ public final class MeshServerFilter implements Filter {
         record(http, response, start, failure);
       }
     }
+  }
+
+  private boolean authorize(HttpServletRequest http, String caller, ServletResponse response, Context context)
+      throws IOException {
+    String path = http.getServletPath() + (http.getPathInfo() == null ? "" : http.getPathInfo());
+    AuthorizationDecision d = authorizer.authorize(AccessRequest.http(caller, http.getMethod(),
+        path.isEmpty() ? "/" : path), context);
+    if (d.allowed()) {
+      return true;
+    }
+    if (response instanceof HttpServletResponse r) {
+      byte[] body = ("{\"type\":\"about:blank\",\"title\":\"Forbidden\",\"status\":403,\"detail\":"
+          + quote(d.reason()) + ",\"service\":" + quote(authorizer.service()) + ",\"rule\":"
+          + (d.rule() == null ? "null" : quote(d.rule())) + "}").getBytes(StandardCharsets.UTF_8);
+      r.setStatus(HttpServletResponse.SC_FORBIDDEN);
+      r.setContentType("application/problem+json");
+      r.setContentLength(body.length);
+      r.getOutputStream().write(body);
+    }
+    return false;
+  }
+
+  /** A JSON string literal: names come from certificates and policy, and are escaped like any input. */
+  static String quote(String s) {
+    StringBuilder b = new StringBuilder(s.length() + 2).append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '"' || c == '\\') {
+        b.append('\\').append(c);
+      } else if (c < 0x20) {
+        b.append(String.format("\\u%04x", (int) c));
+      } else {
+        b.append(c);
+      }
+    }
+    return b.append('"').toString();
   }
 
   private void record(HttpServletRequest request, ServletResponse response, long start, Throwable failure) {

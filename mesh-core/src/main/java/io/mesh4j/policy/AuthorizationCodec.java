@@ -1,0 +1,137 @@
+package io.mesh4j.policy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.mesh4j.internal.JsonText;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/** The {@code authorization} section of policy JSON, for {@link PolicyCodec}. */
+final class AuthorizationCodec {
+  private static final Set<String> FIELDS = Set.of("mode", "rules");
+  private static final Set<String> RULE_FIELDS = Set.of("name", "action", "from", "methods", "paths", "grpc");
+
+  private AuthorizationCodec() {}
+
+  static AuthorizationPolicy read(JsonNode root, Violations v) {
+    JsonNode a = root.get("authorization");
+    if (a == null || a.isNull()) {
+      return AuthorizationPolicy.NONE;
+    }
+    if (!a.isObject()) {
+      v.add("authorization", a.getNodeType().toString().toLowerCase() + " (expected: an object)");
+      return AuthorizationPolicy.NONE;
+    }
+    unknownFields(a, "authorization", FIELDS, v);
+    AuthorizationPolicy.Mode mode = AuthorizationPolicy.Mode.ENFORCE;
+    JsonNode m = a.get("mode");
+    if (m != null && !m.isNull()) {
+      mode = m.isTextual() ? AuthorizationPolicy.Mode.fromJsonName(m.asText()) : null;
+      v.check(mode != null, "authorization.mode", JsonText.shown(m), "enforce or audit");
+    }
+    JsonNode rs = a.get("rules");
+    List<AuthorizationRule> rules = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    if (rs != null && !rs.isNull() && !rs.isArray()) {
+      v.add("authorization.rules", rs.getNodeType().toString().toLowerCase() + " (expected: an array of rules)");
+    } else if (rs != null && rs.isArray()) {
+      for (int i = 0; i < rs.size(); i++) {
+        String p = "authorization.rules[" + i + "]";
+        JsonNode r = rs.get(i);
+        if (!r.isObject()) {
+          v.add(p, r.getNodeType().toString().toLowerCase() + " (expected: an object)");
+          continue;
+        }
+        unknownFields(r, p, RULE_FIELDS, v);
+        String name = text(r, p, "name", v);
+        names.add(name);
+        String actionText = text(r, p, "action", v);
+        AuthorizationRule.Action action = actionText == null ? null : AuthorizationRule.Action.fromJsonName(actionText);
+        if (actionText != null && action == null) {
+          v.add(p + ".action", JsonText.shown(actionText) + " (expected: allow or deny)");
+        }
+        List<String> from = strings(r, p, "from", v);
+        Set<String> methods = new TreeSet<>(strings(r, p, "methods", v));
+        List<String> paths = strings(r, p, "paths", v);
+        List<String> grpc = strings(r, p, "grpc", v);
+        int before = v.size();
+        AuthorizationRule.validate(name, action, from, methods, paths, grpc, p, v);
+        if (v.size() == before && v.isEmpty()) {
+          rules.add(new AuthorizationRule(name, action, from, methods, paths, grpc));
+        }
+      }
+    }
+    AuthorizationPolicy.validate(rs != null && rs.isArray() ? rs.size() : 0, names, "authorization", v);
+    return v.isEmpty() && mode != null ? new AuthorizationPolicy(mode, rules) : AuthorizationPolicy.NONE;
+  }
+
+  static void write(ObjectNode root, AuthorizationPolicy policy) {
+    ObjectNode a = root.putObject("authorization");
+    a.put("mode", policy.mode().jsonName());
+    ArrayNode rules = a.putArray("rules");
+    for (AuthorizationRule r : policy.rules()) {
+      ObjectNode rn = rules.addObject();
+      rn.put("name", r.name());
+      rn.put("action", r.action().jsonName());
+      if (!r.from().isEmpty()) {
+        r.from().forEach(rn.putArray("from")::add);
+      }
+      if (!r.methods().isEmpty()) {
+        new TreeSet<>(r.methods()).forEach(rn.putArray("methods")::add);
+      }
+      if (!r.paths().isEmpty()) {
+        r.paths().forEach(rn.putArray("paths")::add);
+      }
+      if (!r.grpc().isEmpty()) {
+        r.grpc().forEach(rn.putArray("grpc")::add);
+      }
+    }
+  }
+
+  private static String text(JsonNode r, String p, String field, Violations v) {
+    JsonNode n = r.get(field);
+    if (n == null || n.isNull()) {
+      return null; // reported as missing by the rule's validation
+    }
+    if (!n.isTextual()) {
+      v.add(p + "." + field, JsonText.shown(n) + " (expected: a string)");
+      return null;
+    }
+    return n.asText();
+  }
+
+  private static List<String> strings(JsonNode r, String p, String field, Violations v) {
+    JsonNode n = r.get(field);
+    if (n == null || n.isNull()) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    if (!n.isArray()) {
+      v.add(p + "." + field, JsonText.shown(n) + " (expected: an array of strings)");
+      return out;
+    }
+    for (JsonNode e : n) {
+      if (e.isTextual()) {
+        out.add(e.asText());
+      } else {
+        v.add(p + "." + field, JsonText.shown(e) + " (expected: a string)");
+      }
+    }
+    return out;
+  }
+
+  private static void unknownFields(JsonNode node, String path, Set<String> known, Violations v) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      String f = it.next().getKey();
+      if (!known.contains(f)) {
+        v.add(Violations.join(path, JsonText.key(f)), "unknown field (expected one of: "
+            + String.join(", ", new TreeSet<>(known)) + ")");
+      }
+    }
+  }
+}

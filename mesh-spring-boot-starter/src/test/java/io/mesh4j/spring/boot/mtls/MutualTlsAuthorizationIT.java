@@ -1,0 +1,214 @@
+package io.mesh4j.spring.boot.mtls;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.mesh4j.Mesh;
+import io.mesh4j.controlplane.auth.TokenAuthenticator;
+import io.mesh4j.controlplane.ca.CertificateAuthority;
+import io.mesh4j.identity.IssuedCertificate;
+import io.mesh4j.controlplane.client.ControlPlaneClient;
+import io.mesh4j.controlplane.server.ControlPlaneServer;
+import io.mesh4j.controlplane.server.ServerConfig;
+import io.mesh4j.identity.WorkloadIdentity;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.ArrayList;
+import java.util.List;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * A Spring Boot service serving mutual TLS with its workload identity (the "mesh" SSL bundle) and
+ * enforcing the authorization rules of its policy, pushed by a real control plane (issue 13). Real TLS
+ * handshakes on loopback; callers are other services with their own identities from the same CA.
+ */
+class MutualTlsAuthorizationIT {
+  static final String OPS = "ops-secret-0123456789";
+  static final String PAYMENT = "payment-secret-0123456789";
+  static final String ORDERS = "orders-secret-0123456789";
+  static final String BILLING = "billing-secret-0123456789";
+  static final String RULES = """
+      {"authorization": {"rules": [
+        {"name": "orders-may-pay", "action": "allow", "from": ["orders"], "methods": ["POST"], "paths": ["/pay"]},
+        {"name": "status", "action": "allow", "methods": ["GET"], "paths": ["/status"]}
+      ]}}""";
+
+  @TempDir Path dir;
+  private ControlPlaneServer cp;
+  private ConfigurableApplicationContext app;
+  private int port;
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+
+  @BeforeEach
+  void start() throws Exception {
+    Path tokens = dir.resolve("tokens.json");
+    Files.writeString(tokens, """
+        {"tokens": [
+          {"name": "ops", "role": "admin", "token": "%s"},
+          {"name": "payment", "role": "client", "services": ["payment"], "token": "%s"},
+          {"name": "orders", "role": "client", "services": ["orders"], "token": "%s"},
+          {"name": "billing", "role": "client", "services": ["billing"], "token": "%s"}
+        ]}""".formatted(OPS, PAYMENT, ORDERS, BILLING));
+    cp = ControlPlaneServer.start(ServerConfig.builder(dir.resolve("cp")).host("127.0.0.1").port(0)
+        .auth(TokenAuthenticator.builder().tokensFile(tokens).build()).build());
+    HttpResponse<String> put = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            cp.uri().resolve("/v1/services/payment/policy")).header("Authorization", "Bearer " + OPS)
+        .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(RULES)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+    PaymentApplication.PAYMENTS.set(0);
+    app = new SpringApplicationBuilder(PaymentApplication.class).properties(
+        "server.port=0", "server.address=127.0.0.1",
+        "server.ssl.bundle=mesh", "server.ssl.client-auth=want",
+        "mesh.service-name=payment", "mesh.registration.enabled=false",
+        "mesh.control-plane.url=" + cp.uri(), "mesh.control-plane.token=" + PAYMENT,
+        "mesh.identity.enabled=true").run();
+    port = ((WebServerApplicationContext) app).getWebServer().getPort();
+    Mesh mesh = app.getBean(Mesh.class);
+    await().atMost(Duration.ofSeconds(30)).until(() -> mesh.service("payment").policyRevision() > 0);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    for (AutoCloseable c : closeables) {
+      c.close();
+    }
+    if (app != null) {
+      app.close();
+    }
+    cp.close();
+  }
+
+  private WorkloadIdentity identity(String service, String token) throws IOException {
+    ControlPlaneClient client = ControlPlaneClient.builder(cp.uri()).token(token).build();
+    closeables.add(client);
+    WorkloadIdentity id = WorkloadIdentity.builder(service, client.certificateIssuer()).build();
+    closeables.add(id);
+    id.renew();
+    return id;
+  }
+
+  /** An HTTPS client presenting {@code caller} and accepting only payment (by its workload, not its host name). */
+  private static OkHttpClient client(WorkloadIdentity caller) {
+    // snippet:okhttp-mtls
+    OkHttpClient client = new OkHttpClient.Builder()
+        .sslSocketFactory(caller.sslContextFor("payment").getSocketFactory(), caller.trustManagerFor("payment"))
+        .hostnameVerifier((host, session) -> true) // the trust manager checked spiffe://mesh.local/service/payment
+        .build();
+    // end-snippet
+    return client;
+  }
+
+  private Response post(OkHttpClient client, String path) throws IOException {
+    return client.newCall(new Request.Builder().url("https://127.0.0.1:" + port + path)
+        .post(RequestBody.create("{}", MediaType.get("application/json"))).build()).execute();
+  }
+
+  @Test
+  void onlyTheAllowedServiceReachesTheHandler() throws Exception {
+    try (Response r = post(client(identity("orders", ORDERS)), "/pay")) {
+      assertThat(r.code()).isEqualTo(200);
+      assertThat(r.body().string()).isEqualTo("paid for orders");
+    }
+    try (Response r = post(client(identity("billing", BILLING)), "/pay")) {
+      assertThat(r.code()).isEqualTo(403);
+      assertThat(r.header("Content-Type")).startsWith("application/problem+json");
+      assertThat(r.body().string()).isEqualTo("{\"type\":\"about:blank\",\"title\":\"Forbidden\",\"status\":403,"
+          + "\"detail\":\"caller 'billing' may not call payment POST /pay: no allow rule matches (allow rules:"
+          + " orders-may-pay, status)\",\"service\":\"payment\",\"rule\":null}");
+    }
+    // A TLS client without a certificate: served (client-auth=want), but as a caller without an identity.
+    WorkloadIdentity anyone = identity("orders", ORDERS);
+    SSLContext noCertificate = SSLContext.getInstance("TLS");
+    noCertificate.init(null, new TrustManager[] {anyone.trustManagerFor("payment")}, null);
+    OkHttpClient anonymous = new OkHttpClient.Builder()
+        .sslSocketFactory(noCertificate.getSocketFactory(), (X509TrustManager) anyone.trustManagerFor("payment"))
+        .hostnameVerifier((host, session) -> true).build();
+    try (Response r = post(anonymous, "/pay")) {
+      assertThat(r.code()).isEqualTo(403);
+      assertThat(r.body().string()).contains("a caller without a mesh identity may not call payment POST /pay");
+    }
+    // ...which the "status" rule (no "from") lets read the status page; a path-parameter trick does not help.
+    try (Response r = anonymous.newCall(new Request.Builder().url("https://127.0.0.1:" + port + "/status").build())
+        .execute()) {
+      assertThat(r.code()).isEqualTo(200);
+    }
+    try (Response r = post(anonymous, "/status/..;/pay")) {
+      assertThat(r.code()).isIn(400, 403, 404);
+    }
+    assertThat(PaymentApplication.PAYMENTS).as("denied calls never reach the handler").hasValue(1);
+  }
+
+  @Test
+  void aCertificateFromAnotherAuthorityNamingAnAllowedServiceIsNotBelieved() throws Exception {
+    // Another CA, same trust domain, issuing "orders": the server must not take its word for it.
+    CertificateAuthority rogue = CertificateAuthority.loadOrCreate(dir.resolve("rogue-ca"), "mesh.local",
+        Duration.ofHours(1), Clock.systemUTC());
+    WorkloadIdentity forged = WorkloadIdentity.builder("orders", (service, csr, ttl) -> {
+      CertificateAuthority.Issued i = rogue.issue(service, Base64.getEncoder().encodeToString(csr), ttl);
+      return new IssuedCertificate(List.of(i.certificate()), i.trustBundle(), i.spiffeId());
+    }).build();
+    closeables.add(forged);
+    forged.renew();
+    // It trusts the real mesh's root so that only the server's check of the client is at stake.
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    WorkloadIdentity real = identity("orders", ORDERS);
+    ctx.init(new KeyManager[] {forged.keyManager()}, new TrustManager[] {real.trustManagerFor("payment")}, null);
+    OkHttpClient client = new OkHttpClient.Builder()
+        .sslSocketFactory(ctx.getSocketFactory(), (X509TrustManager) real.trustManagerFor("payment"))
+        .hostnameVerifier((host, session) -> true).build();
+    assertThatThrownBy(() -> post(client, "/pay").close()).isInstanceOf(IOException.class);
+    assertThat(PaymentApplication.PAYMENTS).hasValue(0);
+  }
+
+  @Test
+  void aRenewedCertificateIsServedOnNewConnectionsWhileOldOnesCarryOn() throws Exception {
+    OkHttpClient orders = client(identity("orders", ORDERS));
+    String before;
+    try (Response r = post(orders, "/pay")) {
+      assertThat(r.code()).isEqualTo(200);
+      before = serial(r);
+    }
+    WorkloadIdentity server = app.getBean(WorkloadIdentity.class);
+    server.renew();
+    String renewed = server.status().serial();
+    assertThat(renewed).isNotEqualTo(before);
+    try (Response r = post(orders, "/pay")) { // the pooled connection, made before the renewal
+      assertThat(r.code()).isEqualTo(200);
+      assertThat(serial(r)).isEqualTo(before);
+    }
+    try (Response r = post(client(identity("orders", ORDERS)), "/pay")) { // a new connection
+      assertThat(r.code()).isEqualTo(200);
+      assertThat(serial(r)).isEqualTo(renewed);
+    }
+  }
+
+  private static String serial(Response r) {
+    return ((X509Certificate) r.handshake().peerCertificates().get(0)).getSerialNumber().toString(16);
+  }
+}
