@@ -2,6 +2,7 @@ package io.mesh4j.authz;
 
 import io.mesh4j.Mesh;
 import io.mesh4j.ServiceRuntime;
+import io.mesh4j.discovery.ServiceNames;
 import io.mesh4j.internal.identity.PeerIdentityTrustManager;
 import io.mesh4j.policy.AccessRequest;
 import io.mesh4j.policy.AuthorizationDecision;
@@ -53,6 +54,7 @@ public final class ServerAuthorizer {
   private final ServiceRuntime runtime;
   private final LongCounter decisions;
   private final Set<String> logged = ConcurrentHashMap.newKeySet();
+  private volatile boolean warnedNoPolicy;
 
   private ServerAuthorizer(Mesh mesh, String service) {
     this.service = service;
@@ -71,9 +73,11 @@ public final class ServerAuthorizer {
    */
   public static ServerAuthorizer create(Mesh mesh, String service) {
     Objects.requireNonNull(mesh, "mesh");
-    if (service == null || service.isBlank()) {
-      throw new IllegalArgumentException("service name is blank (expected: this application's own service name,"
-          + " the one its authorization policy is stored under)");
+    if (!ServiceNames.isValid(service)) {
+      // A name that can have no policy would leave the service without rules, silently.
+      throw new IllegalArgumentException("authorization: service name " + (service == null ? "(none)" : "'"
+          + service + "'") + " (expected: this application's own service name, the one its policy is stored"
+          + " under: " + ServiceNames.EXPECTED + ")");
     }
     return new ServerAuthorizer(mesh, service);
   }
@@ -96,7 +100,12 @@ public final class ServerAuthorizer {
     AuthorizationPolicy policy = runtime.policy().authorization();
     AuthorizationDecision d = policy.decide(service, call);
     if (d == AuthorizationDecision.NO_RULES) {
-      return d; // no rules: nothing to count, the common case costs one volatile read
+      if (!warnedNoPolicy && runtime.policyRevision() == 0) {
+        warnedNoPolicy = true; // once: a benign race may log it twice
+        LOG.warning("authorization: no policy received for service '" + service + "' yet: every call is"
+            + " allowed until it arrives (then its authorization rules apply)");
+      }
+      return d; // no rules: nothing to count, the common case costs two volatile reads
     }
     String caller = call.caller() != null ? call.caller() : "none";
     String rule = d.rule() != null ? d.rule() : "none";
@@ -107,10 +116,15 @@ public final class ServerAuthorizer {
       span.addEvent("mesh.authorization", Attributes.of(CALLER, caller, MeshTelemetry.DECISION, d.effect().label(),
           RULE, rule, REASON, d.reason()));
     }
-    if (d.effect() != AuthorizationDecision.Effect.ALLOWED && logged.size() < MAX_LOGGED
+    if (d.effect() != AuthorizationDecision.Effect.ALLOWED && logged.size() <= MAX_LOGGED
         && logged.add(caller + '\n' + rule + '\n' + d.effect())) {
-      LOG.log(Level.WARNING, "authorization: {0} (further calls like it are counted in"
-          + " mesh.server.authorizations, not logged)", d.reason());
+      if (logged.size() > MAX_LOGGED) {
+        LOG.warning("authorization: " + MAX_LOGGED + " distinct denials of service '" + service + "' logged;"
+            + " new ones are only counted in mesh.server.authorizations from now on");
+      } else {
+        LOG.log(Level.WARNING, "authorization: {0} (further calls like it are counted in"
+            + " mesh.server.authorizations, not logged)", d.reason());
+      }
     }
     return d;
   }

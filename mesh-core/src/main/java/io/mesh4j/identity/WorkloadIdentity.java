@@ -192,13 +192,6 @@ public final class WorkloadIdentity implements AutoCloseable {
         }
         LOG.info((first ? "obtained" : "renewed") + " identity " + issued.spiffeId() + ": certificate " + next.alias
             + " valid until " + issued.leaf().getNotAfter().toInstant() + ", renewal due at " + next.renewAt);
-        for (Runnable l : renewalListeners) {
-          try {
-            l.run();
-          } catch (RuntimeException e) {
-            LOG.log(java.util.logging.Level.WARNING, "a renewal listener of service '" + service + "' failed", e);
-          }
-        }
       } catch (IOException | GeneralSecurityException | RuntimeException e) {
         String why = "certificate for service '" + service + "' not obtained: " + describe(e);
         lastError = why;
@@ -207,6 +200,14 @@ public final class WorkloadIdentity implements AutoCloseable {
           LOG.warning(why + "; keeping the current one (valid until " + s.issued.leaf().getNotAfter().toInstant() + ")");
         }
         throw new IOException(why, e); // never a bare ConnectException without a message
+      }
+    }
+    // Outside the lock: a listener (a web server reloading its SSL context) must not hold up renewals.
+    for (Runnable l : renewalListeners) {
+      try {
+        l.run();
+      } catch (RuntimeException e) {
+        LOG.log(java.util.logging.Level.WARNING, "a renewal listener of service '" + service + "' failed", e);
       }
     }
   }

@@ -70,7 +70,14 @@ final class AuthorizationCodec {
     return v.isEmpty() && mode != null ? new AuthorizationPolicy(mode, rules) : AuthorizationPolicy.NONE;
   }
 
+  /**
+   * Writes the section, or nothing for {@link AuthorizationPolicy#NONE}: clients older than the section
+   * refuse a policy with a field they do not know, so a policy without rules is written as before.
+   */
   static void write(ObjectNode root, AuthorizationPolicy policy) {
+    if (policy.equals(AuthorizationPolicy.NONE)) {
+      return;
+    }
     ObjectNode a = root.putObject("authorization");
     a.put("mode", policy.mode().jsonName());
     ArrayNode rules = a.putArray("rules");

@@ -1,5 +1,6 @@
 package io.mesh4j.policy;
 
+import io.mesh4j.discovery.ServiceNames;
 import io.mesh4j.internal.JsonText;
 import java.util.List;
 import java.util.Objects;
@@ -14,7 +15,8 @@ import java.util.TreeSet;
  *   <li>{@code from}: the caller's verified mesh identity (the service name in its certificate):
  *       {@code "orders"}, a prefix {@code "orders-*"}, or {@code "*"} for any caller <em>with</em> an
  *       identity. Left empty, the rule matches every caller, including one without an identity.</li>
- *   <li>{@code methods} and {@code paths} (HTTP calls only): upper-case methods; paths as
+ *   <li>{@code methods} and {@code paths} (HTTP calls only): upper-case methods ({@code GET} covers
+ *       {@code HEAD}, which servers answer with the GET handler); paths as
  *       {@code "/pay"} (that path and everything below it: {@code /pay/42}, not {@code /payroll}) or
  *       {@code "/pay/"} (only below it). A rule that names methods or paths never matches a gRPC call.</li>
  *   <li>{@code grpc} (gRPC calls only): {@code "shop.Payment/Charge"} or {@code "shop.Payment/*"}. A rule
@@ -58,13 +60,26 @@ public record AuthorizationRule(String name, Action action, List<String> from, S
   }
 
   public AuthorizationRule {
+    String p = "authorization.rules[" + Objects.toString(name, "?") + "]";
+    Violations v = new Violations();
+    // Nulls first, with their own message: the copies below refuse them with a bare NullPointerException.
+    noNulls(from, Violations.join(p, "from"), v);
+    noNulls(methods, Violations.join(p, "methods"), v);
+    noNulls(paths, Violations.join(p, "paths"), v);
+    noNulls(grpc, Violations.join(p, "grpc"), v);
+    v.throwIfAny();
     from = from == null ? List.of() : List.copyOf(from);
     methods = methods == null ? Set.of() : Set.copyOf(new TreeSet<>(methods));
     paths = paths == null ? List.of() : List.copyOf(paths);
     grpc = grpc == null ? List.of() : List.copyOf(grpc);
-    Violations v = new Violations();
-    validate(name, action, from, methods, paths, grpc, "authorization.rules[" + Objects.toString(name, "?") + "]", v);
+    validate(name, action, from, methods, paths, grpc, p, v);
     v.throwIfAny();
+  }
+
+  private static void noNulls(java.util.Collection<String> c, String path, Violations v) {
+    if (c != null && c.stream().anyMatch(Objects::isNull)) {
+      v.add(path, "null entry (expected: strings)");
+    }
   }
 
   /** A rule allowing {@code callers} (identity patterns) to make any call. */
@@ -84,8 +99,13 @@ public record AuthorizationRule(String name, Action action, List<String> from, S
     v.check(action != null, Violations.join(p, "action"), "missing", "allow or deny");
     size(from, Violations.join(p, "from"), v);
     for (String f : from) {
-      v.check(f != null && f.matches("\\*|[A-Za-z0-9][A-Za-z0-9._-]{0,127}\\*?"), Violations.join(p, "from"),
-          JsonText.shown(String.valueOf(f)), "a service name, a prefix ending in '*' such as \"orders-*\", or \"*\"");
+      // The names a caller can have: service names (ServiceNames), so that a rule that could never match
+      // (upper case, '_') is refused instead of silently failing open.
+      String base = f != null && f.endsWith("*") ? f.substring(0, f.length() - 1) : f;
+      v.check(f != null && (f.equals("*") || ServiceNames.isValid(base)
+              || (f.endsWith("*") && base.matches("[a-z0-9][a-z0-9-]{0,62}"))), Violations.join(p, "from"),
+          JsonText.shown(String.valueOf(f)), "a service name (" + ServiceNames.EXPECTED + "), a prefix of one"
+              + " followed by '*' such as \"orders-*\", or \"*\"");
     }
     size(methods, Violations.join(p, "methods"), v);
     for (String m : methods) {
@@ -94,10 +114,10 @@ public record AuthorizationRule(String name, Action action, List<String> from, S
     }
     size(paths, Violations.join(p, "paths"), v);
     for (String path : paths) {
-      v.check(path != null && path.startsWith("/") && !path.contains("//") && !path.contains("/./")
-              && !path.contains("/../") && !path.endsWith("/..") && !path.endsWith("/.") && !path.contains(";"),
-          Violations.join(p, "paths"), JsonText.shown(String.valueOf(path)),
-          "a canonical path starting with '/' such as \"/pay\" (no '//', '.', '..' or ';')");
+      v.check(path != null && isCanonical(path) && path.indexOf('*') < 0 && path.indexOf('?') < 0
+              && path.indexOf('%') < 0, Violations.join(p, "paths"), JsonText.shown(String.valueOf(path)),
+          "a canonical path starting with '/' such as \"/pay\" (no '//', '.' or '..' segments, ';', '\\',"
+              + " '%', and no wildcards: \"/pay\" covers everything below it)");
     }
     size(grpc, Violations.join(p, "grpc"), v);
     for (String g : grpc) {
@@ -106,6 +126,36 @@ public record AuthorizationRule(String name, Action action, List<String> from, S
     }
     v.check(grpc.isEmpty() || (methods.isEmpty() && paths.isEmpty()), Violations.join(p, "grpc"),
         "given with methods or paths", "either HTTP conditions (methods, paths) or gRPC methods, not both");
+  }
+
+  /**
+   * Whether {@code path} (as sent, still percent-encoded) is canonical: starts with '/', has no empty,
+   * '.' or '..' segment, no ';' (path parameters), no '\\', and no encoded '.', '/' or '\\' that a server
+   * could decode into one. A server that enforces rules refuses other paths: its container and its
+   * framework could otherwise disagree on which path was called.
+   */
+  public static boolean isCanonical(String path) {
+    if (path.isEmpty() || path.charAt(0) != '/' || path.indexOf(';') >= 0 || path.indexOf('\\') >= 0
+        || path.contains("//")) {
+      return false;
+    }
+    String lower = path.toLowerCase(java.util.Locale.ROOT);
+    if (lower.contains("%2e") || lower.contains("%2f") || lower.contains("%5c") || lower.contains("%00")) {
+      return false;
+    }
+    int start = 1;
+    while (start <= path.length()) {
+      int end = path.indexOf('/', start);
+      if (end < 0) {
+        end = path.length();
+      }
+      int len = end - start;
+      if ((len == 1 && path.charAt(start) == '.') || (len == 2 && path.startsWith("..", start))) {
+        return false;
+      }
+      start = end + 1;
+    }
+    return true;
   }
 
   private static void size(java.util.Collection<String> c, String path, Violations v) {
@@ -123,7 +173,10 @@ public record AuthorizationRule(String name, Action action, List<String> from, S
     if (!grpc.isEmpty()) {
       return false;
     }
-    return (methods.isEmpty() || methods.contains(call.method())) && (paths.isEmpty() || pathMatches(call.path()));
+    return (methods.isEmpty() || methods.contains(call.method())
+            // servers answer HEAD with their GET handler: a rule about GET is about HEAD too
+            || ("HEAD".equals(call.method()) && methods.contains("GET")))
+        && (paths.isEmpty() || pathMatches(call.path()));
   }
 
   private boolean callerMatches(String caller) {

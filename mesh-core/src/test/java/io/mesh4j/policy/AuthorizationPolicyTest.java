@@ -39,8 +39,9 @@ class AuthorizationPolicyTest {
     AuthorizationDecision payroll = decide(p, AccessRequest.http("orders", "POST", "/payroll"));
     assertThat(payroll.effect()).isEqualTo(Effect.DENIED);
     assertThat(payroll.rule()).isNull();
+    // (the rule names are not listed: the reason goes back to the caller)
     assertThat(payroll.reason()).isEqualTo("caller 'orders' may not call payment POST /payroll: no allow rule"
-        + " matches (allow rules: orders-may-pay, health)");
+        + " matches");
     assertThat(decide(p, AccessRequest.http("orders", "GET", "/pay")).allowed()).isFalse();
     assertThat(decide(p, AccessRequest.http("billing", "POST", "/pay")).allowed()).isFalse();
     // a rule without "from" matches callers without an identity too; one with "from" never does
@@ -109,12 +110,48 @@ class AuthorizationPolicyTest {
         "authorization.rules[0].from: 5 (expected: a string)",
         "authorization.rules[0].methods: \"get\" (expected: upper-case HTTP methods such as GET)",
         "authorization.rules[0].paths: \"pay\" (expected: a canonical path starting with '/' such as \"/pay\""
-            + " (no '//', '.', '..' or ';'))",
+            + " (no '//', '.' or '..' segments, ';', '\\', '%', and no wildcards: \"/pay\" covers everything below"
+            + " it))",
         "authorization.rules[1].grpc: \"Payment\" (expected: a gRPC method such as \"shop.Payment/Charge\" or"
             + " \"shop.Payment/*\")",
         "authorization.rules[3].name: missing (expected: 1..64 of letters, digits, '.', '_', '-')",
         "authorization.rules: 'a' used twice (expected: unique rule names)");
     // (rules[0].from "or*ders" is reported as well, under the same path as the 5, which came first)
+  }
+
+  @Test
+  void getRulesCoverHeadAndOnlyNamesACallerCanHaveAreAccepted() {
+    AuthorizationPolicy p = AuthorizationPolicy.enforce(List.of(new AuthorizationRule("no-reads", Action.DENY, null,
+        Set.of("GET"), List.of("/secret"), null)));
+    assertThat(decide(p, AccessRequest.http("orders", "HEAD", "/secret")).allowed()).isFalse();
+    assertThat(decide(p, AccessRequest.http("orders", "POST", "/secret")).allowed()).isTrue();
+    // Upper case or '_' can never be a caller's name: refused rather than failing open.
+    for (String bad : List.of("Legacy-*", "legacy_svc", "-x", "a*b")) {
+      InvalidPolicyException e = catchThrowableOfType(InvalidPolicyException.class,
+          () -> AuthorizationRule.deny("d", List.of(bad)));
+      assertThat(e).as(bad).isNotNull();
+      assertThat(e.getMessage()).contains("authorization.rules[d].from", "expected: a service name");
+    }
+    // Wildcards and encodings in paths are not patterns: refused.
+    for (String bad : List.of("/api/*/admin", "/a?b", "/a%2Fb", "/a/./b", "/a//b", "/a;x", "pay")) {
+      assertThat(catchThrowableOfType(InvalidPolicyException.class, () -> new AuthorizationRule("r", Action.ALLOW,
+          null, null, List.of(bad), null))).as(bad).isNotNull();
+    }
+    // A null entry is named, not a bare NullPointerException.
+    InvalidPolicyException nul = catchThrowableOfType(InvalidPolicyException.class, () -> new AuthorizationRule(
+        "n", Action.ALLOW, java.util.Arrays.asList("orders", null), null, null, null));
+    assertThat(nul.getMessage()).contains("authorization.rules[n].from: null entry (expected: strings)");
+  }
+
+  @Test
+  void canonicalPathsAreThoseEveryServerAndFrameworkReadAlike() {
+    for (String ok : List.of("/", "/pay", "/pay/", "/pay/42", "/a.b/c..d", "/%20x")) {
+      assertThat(AuthorizationRule.isCanonical(ok)).as(ok).isTrue();
+    }
+    for (String bad : List.of("", "pay", "//pay", "/pay//x", "/.", "/..", "/a/./b", "/a/../b", "/a/..", "/a;b=1",
+        "/a/%2e%2e/b", "/a/%2E/b", "/a%2fb", "/a%5Cb", "/a\\b", "/a%00")) {
+      assertThat(AuthorizationRule.isCanonical(bad)).as(bad).isFalse();
+    }
   }
 
   @Test
@@ -127,5 +164,9 @@ class AuthorizationPolicyTest {
     assertThat(json).contains("\"mode\" : \"audit\"", "\"action\" : \"deny\"", "\"grpc\" : [ \"shop.Payment/*\" ]");
     assertThat(PolicyCodec.fromJson("{\"authorization\": {}}").authorization()).isEqualTo(AuthorizationPolicy.NONE);
     assertThat(PolicyCodec.fromJson("{}").authorization()).isEqualTo(AuthorizationPolicy.NONE);
+    // Without rules the section is not written: clients older than it would refuse the whole policy.
+    assertThat(PolicyCodec.toTree(ServicePolicy.DEFAULT).has("authorization")).isFalse();
+    assertThat(PolicyCodec.toTree(ServicePolicy.builder().authorization(AuthorizationPolicy.audit(List.of())).build())
+        .has("authorization")).isTrue();
   }
 }

@@ -147,16 +147,17 @@ public final class MeshServerInterceptor implements ServerInterceptor {
       context = context.with(span);
     }
     ServerLayersCall<Q, R> wrapped = new ServerLayersCall<>(call, this, context, span, startNanos);
-    String caller = ServerAuthorizer.callerOf(peerCertificates(call));
-    if (authorizer != null) {
-      AuthorizationDecision d = authorizer.authorize(AccessRequest.grpc(caller, method.getFullMethodName()), context);
-      if (!d.allowed()) {
-        wrapped.close(Status.PERMISSION_DENIED.withDescription(d.reason()), new Metadata());
-        return new ServerCall.Listener<>() {}; // the handler never sees the call
-      }
-    }
     ServerCall.Listener<Q> listener;
     try (Scope ignored = context.makeCurrent()) {
+      String caller = ServerAuthorizer.callerOf(peerCertificates(call));
+      if (authorizer != null) {
+        AuthorizationDecision d = authorizer.authorize(AccessRequest.grpc(caller, method.getFullMethodName()),
+            context);
+        if (!d.allowed()) {
+          wrapped.close(Status.PERMISSION_DENIED.withDescription(d.reason()), new Metadata());
+          return new ServerCall.Listener<>() {}; // the handler never sees the call
+        }
+      }
       listener = caller == null ? next.startCall(wrapped, headers)
           : Contexts.interceptCall(io.grpc.Context.current().withValue(CALLER, caller), wrapped, headers, next);
     } catch (RuntimeException | Error e) {

@@ -204,11 +204,16 @@ public class MeshAutoConfiguration {
       return new MeshGrpcChannels(environment);
     }
 
-    /** Add to the application's gRPC services: the caller's deadline and trace become current in handlers. */
+    /**
+     * Add to the application's gRPC server: the caller's deadline and trace become current in handlers,
+     * and with {@code mesh.service-name} the authorization rules of that service's policy are enforced.
+     */
     @Bean
     @ConditionalOnMissingBean
-    io.mesh4j.grpc.MeshServerInterceptor meshServerInterceptor(Mesh mesh) {
-      return new io.mesh4j.grpc.MeshServerInterceptor(mesh);
+    io.mesh4j.grpc.MeshServerInterceptor meshServerInterceptor(Mesh mesh, MeshProperties properties) {
+      String service = properties.getServiceName();
+      return service == null || service.isBlank() ? new io.mesh4j.grpc.MeshServerInterceptor(mesh)
+          : new io.mesh4j.grpc.MeshServerInterceptor(mesh, service.trim());
     }
   }
 

@@ -4,6 +4,7 @@ import io.mesh4j.Mesh;
 import io.mesh4j.authz.ServerAuthorizer;
 import io.mesh4j.policy.AccessRequest;
 import io.mesh4j.policy.AuthorizationDecision;
+import io.mesh4j.policy.AuthorizationRule;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
@@ -46,7 +47,9 @@ import java.util.Objects;
  * authentication for callers to have one); the path matched is the one the container decoded and
  * normalized, within the application (servlet path and path info, without the context path). A denied
  * request is answered {@code 403} with an {@code application/problem+json} body naming the rule, and
- * nothing after this filter runs.
+ * nothing after this filter runs. While the service has rules, a request whose raw path is not
+ * canonical ({@link AuthorizationRule#isCanonical}) is answered {@code 400}: the container and the
+ * framework could disagree on which path it names.
  *
  * <p>The caller's service name, when its client certificate names one, is the request attribute
  * {@link #CALLER_ATTRIBUTE}.
@@ -153,22 +156,44 @@ public final class MeshServerFilter implements Filter {
 
   private boolean authorize(HttpServletRequest http, String caller, ServletResponse response, Context context)
       throws IOException {
+    if (!authorizer.policy().isEmpty()) {
+      // The container decodes and normalizes the path this filter matches; the framework may route on the
+      // raw one (Spring MVC does: "/admin/../status" is /status here and /admin/{x} there). With rules in
+      // force only paths on which both agree are served.
+      String raw = http.getRequestURI();
+      String contextPath = http.getContextPath();
+      if (raw != null && contextPath != null && raw.startsWith(contextPath)) {
+        raw = raw.substring(contextPath.length());
+      }
+      if (raw == null || !AuthorizationRule.isCanonical(raw.isEmpty() ? "/" : raw)) {
+        String shown = raw == null ? "(none)" : raw.length() > 200 ? raw.substring(0, 200) + "..." : raw;
+        problem(response, HttpServletResponse.SC_BAD_REQUEST, "Bad Request", "path " + shown + " is not canonical"
+            + " (expected: no empty, '.' or '..' segments, no ';' or '\\', no encoded '.', '/' or '\\'; service '"
+            + authorizer.service() + "' enforces authorization rules on canonical paths only)", null);
+        return false;
+      }
+    }
     String path = http.getServletPath() + (http.getPathInfo() == null ? "" : http.getPathInfo());
     AuthorizationDecision d = authorizer.authorize(AccessRequest.http(caller, http.getMethod(),
         path.isEmpty() ? "/" : path), context);
     if (d.allowed()) {
       return true;
     }
+    problem(response, HttpServletResponse.SC_FORBIDDEN, "Forbidden", d.reason(), d.rule());
+    return false;
+  }
+
+  private void problem(ServletResponse response, int status, String title, String detail, String rule)
+      throws IOException {
     if (response instanceof HttpServletResponse r) {
-      byte[] body = ("{\"type\":\"about:blank\",\"title\":\"Forbidden\",\"status\":403,\"detail\":"
-          + quote(d.reason()) + ",\"service\":" + quote(authorizer.service()) + ",\"rule\":"
-          + (d.rule() == null ? "null" : quote(d.rule())) + "}").getBytes(StandardCharsets.UTF_8);
-      r.setStatus(HttpServletResponse.SC_FORBIDDEN);
+      byte[] body = ("{\"type\":\"about:blank\",\"title\":" + quote(title) + ",\"status\":" + status
+          + ",\"detail\":" + quote(detail) + ",\"service\":" + quote(authorizer.service()) + ",\"rule\":"
+          + (rule == null ? "null" : quote(rule)) + "}").getBytes(StandardCharsets.UTF_8);
+      r.setStatus(status);
       r.setContentType("application/problem+json");
       r.setContentLength(body.length);
       r.getOutputStream().write(body);
     }
-    return false;
   }
 
   /** A JSON string literal: names come from certificates and policy, and are escaped like any input. */

@@ -11,6 +11,7 @@ import org.springframework.web.bind.annotation.RestController;
 @SpringBootApplication
 public class PaymentApplication {
   static final AtomicInteger PAYMENTS = new AtomicInteger();
+  static final AtomicInteger ADMIN = new AtomicInteger();
 
   @RestController
   static class PaymentController {
@@ -18,6 +19,13 @@ public class PaymentApplication {
     String pay(jakarta.servlet.http.HttpServletRequest request) {
       PAYMENTS.incrementAndGet();
       return "paid for " + request.getAttribute(MeshServerFilter.CALLER_ATTRIBUTE);
+    }
+
+    @GetMapping("/admin/{account}/{action}")
+    String admin(@org.springframework.web.bind.annotation.PathVariable("account") String account,
+        @org.springframework.web.bind.annotation.PathVariable("action") String action) {
+      ADMIN.incrementAndGet();
+      return "did " + action + " to " + account;
     }
 
     @GetMapping("/status")
