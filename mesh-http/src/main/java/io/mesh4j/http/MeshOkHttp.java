@@ -6,6 +6,8 @@ import io.mesh4j.http.internal.CallContexts;
 import io.mesh4j.http.internal.CircuitBreakerInterceptor;
 import io.mesh4j.http.internal.LimitInterceptor;
 import io.mesh4j.http.internal.MeshHostnameVerifier;
+import io.mesh4j.http.internal.MeshTls;
+import io.mesh4j.identity.WorkloadIdentity;
 import io.mesh4j.http.internal.DeadlineInterceptor;
 import io.mesh4j.http.internal.RedirectInterceptor;
 import io.mesh4j.http.internal.RetryInterceptor;
@@ -54,6 +56,24 @@ public final class MeshOkHttp {
   public static OkHttpClient client(Mesh mesh, OkHttpClient base) {
     Objects.requireNonNull(base, "base");
     return install(mesh, base.newBuilder(), base).build();
+  }
+
+  /**
+   * As {@link #client(Mesh, OkHttpClient)}, with mutual TLS to mesh services: call them as
+   * {@code https://payment/...}. The client presents {@code identity}'s certificate (the current one at each
+   * handshake: renewals need no new client) and accepts a mesh endpoint only if its certificate chains to
+   * the mesh's trust bundle and names the service it is an endpoint of
+   * ({@code spiffe://<trust-domain>/service/payment}; the host name is not checked, the workload is). Hosts
+   * outside the mesh are checked as before (the JDK's trust store and {@code base}'s host name verifier).
+   * Replaces {@code base}'s SSL socket factory.
+   */
+  public static OkHttpClient client(Mesh mesh, OkHttpClient base, WorkloadIdentity identity) {
+    Objects.requireNonNull(base, "base");
+    MeshTls tls = MeshTls.of(Objects.requireNonNull(mesh, "mesh"), Objects.requireNonNull(identity, "identity"));
+    OkHttpClient.Builder b = base.newBuilder()
+        .sslSocketFactory(tls.sslContext().getSocketFactory(), tls.trustManager())
+        .hostnameVerifier(tls.hostnameVerifier(base.hostnameVerifier()));
+    return install(mesh, b, b.build()).build();
   }
 
   /** Adds the mesh to {@code builder} and returns it, for applications that still configure their client. */

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.mesh4j.Mesh;
+import io.mesh4j.discovery.Endpoint;
+import io.mesh4j.discovery.StaticDiscovery;
+import io.mesh4j.http.MeshOkHttp;
 import io.mesh4j.controlplane.auth.TokenAuthenticator;
 import io.mesh4j.controlplane.ca.CertificateAuthority;
 import io.mesh4j.identity.IssuedCertificate;
@@ -27,6 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
@@ -116,18 +120,28 @@ class MutualTlsAuthorizationIT {
     return id;
   }
 
-  /** An HTTPS client presenting {@code caller} and accepting only payment (by its workload, not its host name). */
-  private static OkHttpClient client(WorkloadIdentity caller) {
-    // snippet:okhttp-mtls
-    OkHttpClient client = new OkHttpClient.Builder()
-        .sslSocketFactory(caller.sslContextFor("payment").getSocketFactory(), caller.trustManagerFor("payment"))
-        .hostnameVerifier((host, session) -> true) // the trust manager checked spiffe://mesh.local/service/payment
+  /**
+   * The mesh's OkHttp client for {@code caller}, "payment" resolved to the app: it presents the caller's
+   * certificate and accepts only a server that is payment (by its workload, not its host name).
+   */
+  private OkHttpClient client(WorkloadIdentity caller) {
+    Mesh mesh = Mesh.builder().discovery(StaticDiscovery.of("payment", List.of(Endpoint.of("127.0.0.1", port))))
         .build();
+    closeables.add(mesh);
+    // snippet:okhttp-mtls
+    OkHttpClient client = MeshOkHttp.client(mesh, new OkHttpClient(), caller); // then call https://payment/...
     // end-snippet
     return client;
   }
 
+  /** A POST through the mesh client. */
   private Response post(OkHttpClient client, String path) throws IOException {
+    return client.newCall(new Request.Builder().url("https://payment" + path)
+        .post(RequestBody.create("{}", MediaType.get("application/json"))).build()).execute();
+  }
+
+  /** A POST to the app's address, for the hand-made clients. */
+  private Response postDirect(OkHttpClient client, String path) throws IOException {
     return client.newCall(new Request.Builder().url("https://127.0.0.1:" + port + path)
         .post(RequestBody.create("{}", MediaType.get("application/json"))).build()).execute();
   }
@@ -152,7 +166,7 @@ class MutualTlsAuthorizationIT {
     OkHttpClient anonymous = new OkHttpClient.Builder()
         .sslSocketFactory(noCertificate.getSocketFactory(), (X509TrustManager) anyone.trustManagerFor("payment"))
         .hostnameVerifier((host, session) -> true).build();
-    try (Response r = post(anonymous, "/pay")) {
+    try (Response r = postDirect(anonymous, "/pay")) {
       assertThat(r.code()).isEqualTo(403);
       assertThat(r.body().string()).contains("a caller without a mesh identity may not call payment POST /pay");
     }
@@ -209,8 +223,44 @@ class MutualTlsAuthorizationIT {
     OkHttpClient client = new OkHttpClient.Builder()
         .sslSocketFactory(ctx.getSocketFactory(), (X509TrustManager) real.trustManagerFor("payment"))
         .hostnameVerifier((host, session) -> true).build();
-    assertThatThrownBy(() -> post(client, "/pay").close()).isInstanceOf(IOException.class);
+    assertThatThrownBy(() -> postDirect(client, "/pay").close()).isInstanceOf(IOException.class);
     assertThat(PaymentApplication.PAYMENTS).hasValue(0);
+  }
+
+  @Test
+  void theMeshClientRefusesAnEndpointThatIsNotTheServiceItCalls() throws Exception {
+    // "payment" resolves to a server presenting billing's certificate: the same CA, another workload.
+    WorkloadIdentity billing = identity("billing", BILLING);
+    com.sun.net.httpserver.HttpsServer impostor = com.sun.net.httpserver.HttpsServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    impostor.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(billing.sslContext()));
+    AtomicInteger served = new AtomicInteger();
+    impostor.createContext("/", exchange -> {
+      served.incrementAndGet();
+      exchange.sendResponseHeaders(200, -1);
+      exchange.close();
+    });
+    impostor.start();
+    closeables.add(() -> impostor.stop(0));
+    Mesh mesh = Mesh.builder().discovery(StaticDiscovery.of("payment", List.of(
+        Endpoint.of("127.0.0.1", impostor.getAddress().getPort())))).build();
+    closeables.add(mesh);
+    OkHttpClient orders = MeshOkHttp.client(mesh, new OkHttpClient(), identity("orders", ORDERS));
+    assertThatThrownBy(() -> post(orders, "/pay").close()).isInstanceOf(IOException.class)
+        .satisfies(e -> assertThat(causes(e)).contains("presented spiffe://mesh.local/service/billing (expected:"
+            + " spiffe://mesh.local/service/payment, the service it is an endpoint of)"));
+    assertThat(served).as("no request was sent to the impostor").hasValue(0);
+  }
+
+  private static String causes(Throwable t) {
+    StringBuilder b = new StringBuilder();
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      b.append(c).append('\n');
+      for (Throwable s : c.getSuppressed()) {
+        b.append(s).append('\n');
+      }
+    }
+    return b.toString();
   }
 
   @Test
