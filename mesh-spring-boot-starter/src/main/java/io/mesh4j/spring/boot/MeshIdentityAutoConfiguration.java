@@ -8,10 +8,13 @@ import java.util.ArrayList;
 import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.ssl.SslBundleRegistrar;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 
 /**
  * The service's workload identity ({@code mesh.identity.enabled=true}): a certificate for
@@ -59,6 +62,22 @@ public class MeshIdentityAutoConfiguration {
       throw new IllegalStateException("mesh.identity.enabled: " + e.getMessage()
           + " (the application does not start without its identity: check the control plane and that"
           + " mesh.control-plane.token is a client token scoped to '" + service + "')", e);
+    }
+  }
+
+  /** {@code /actuator/health/meshIdentity}, when the actuator's health support is on the class path. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = {"org.springframework.boot.health.contributor.HealthIndicator",
+      "org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator"})
+  static class HealthConfiguration {
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnEnabledHealthIndicator("meshidentity")
+    static class Enabled {
+      @Bean
+      @ConditionalOnMissingBean(name = "meshIdentityHealthIndicator")
+      WorkloadIdentityHealthIndicator meshIdentityHealthIndicator(WorkloadIdentity identity) {
+        return new WorkloadIdentityHealthIndicator(identity);
+      }
     }
   }
 

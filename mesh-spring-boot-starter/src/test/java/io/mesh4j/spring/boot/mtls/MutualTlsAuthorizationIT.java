@@ -148,6 +148,9 @@ class MutualTlsAuthorizationIT {
 
   @Test
   void onlyTheAllowedServiceReachesTheHandler() throws Exception {
+    assertThat(app.getBean("meshIdentityHealthIndicator", io.mesh4j.spring.boot.WorkloadIdentityHealthIndicator.class)
+        .health().getDetails()).containsEntry("state", "valid")
+        .containsEntry("spiffeId", "spiffe://mesh.local/service/payment");
     try (Response r = post(client(identity("orders", ORDERS)), "/pay")) {
       assertThat(r.code()).isEqualTo(200);
       assertThat(r.body().string()).isEqualTo("paid for orders");
