@@ -1,9 +1,5 @@
 package io.mesh4j.benchmarks;
 
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsParameters;
-import com.sun.net.httpserver.HttpsServer;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
@@ -23,9 +19,6 @@ import io.mesh4j.identity.IssuedCertificate;
 import io.mesh4j.identity.WorkloadIdentity;
 import io.opentelemetry.api.OpenTelemetry;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,11 +27,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -58,21 +47,22 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * What mutual TLS costs through the mesh (issue 13), plaintext and mTLS side by side in one run, over
- * HTTP (the mesh's OkHttp client to a JDK HTTP / HTTPS server requiring a client certificate) and gRPC
+ * HTTP (the mesh's OkHttp client to a Jetty server with a plaintext connector and an mTLS one requiring a
+ * client certificate) and gRPC
  * (mesh channels to a Netty server, plaintext / {@code MeshGrpc.serverCredentials(identity, true)}).
  * Certificates come from the control plane's real CA (EC P-256), in process.
  *
  * <ul>
  *   <li>{@code http*} / {@code grpc*}: one call on a connection (channel) kept open: the per-request cost
  *       of encryption.</li>
- *   <li>{@code *NewConnection}: every call on a new connection ({@code Connection: close}), so the
- *       mTLS variant pays a handshake per call (TLS 1.3; the JDK client may resume a session, as a
+ *   <li>{@code *NewConnection}: every call on a new connection (a client that keeps no idle connection),
+ *       so the mTLS variant pays a handshake per call (TLS 1.3; the JDK client may resume a session, as a
  *       reconnecting client would). {@code *NewChannel}: a gRPC channel built, used once and shut down.
  *       The difference to the plaintext variant is the handshake's cost.</li>
  * </ul>
  *
  * <pre>
- * java -jar benchmarks/target/benchmarks.jar MtlsOverheadBenchmark -f 1 -wi 3 -w 1s -i 5 -r 1s
+ * java -jar benchmarks/target/benchmarks.jar MtlsOverheadBenchmark -f 1 -wi 5 -w 1s -i 10 -r 1s
  * </pre>
  */
 @State(Scope.Benchmark)
@@ -81,7 +71,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Threads(1)
-@Fork(value = 1, jvmArgsAppend = "-Dsun.net.httpserver.nodelay=true")
+@Fork(1)
 public class MtlsOverheadBenchmark {
   private static final byte[] BODY = "pong".getBytes(StandardCharsets.US_ASCII);
   private static final MethodDescriptor<byte[], byte[]> ECHO = ByteMethods.unary("bench.Echo", "Echo");
@@ -91,9 +81,7 @@ public class MtlsOverheadBenchmark {
   private WorkloadIdentity serverIdentity;
   private WorkloadIdentity grpcServerIdentity;
   private WorkloadIdentity clientIdentity;
-  private HttpServer plainHttp;
-  private HttpsServer tlsHttp;
-  private ExecutorService httpThreads;
+  private org.eclipse.jetty.server.Server jetty;
   private Server plainGrpc;
   private Server tlsGrpc;
   private Mesh mesh;
@@ -103,12 +91,12 @@ public class MtlsOverheadBenchmark {
   private ManagedChannel mtlsChannel;
   private final Request plainRequest = new Request.Builder().url("http://plain/ping").build();
   private final Request mtlsRequest = new Request.Builder().url("https://payment/ping").build();
-  private final Request plainClose = plainRequest.newBuilder().header("Connection", "close").build();
-  private final Request mtlsClose = mtlsRequest.newBuilder().header("Connection", "close").build();
+  /** Clients that keep no idle connection: every call connects (and, for mTLS, handshakes) anew. */
+  private OkHttpClient plainFreshClient;
+  private OkHttpClient mtlsFreshClient;
 
   @Setup(Level.Trial)
   public void setUp() throws Exception {
-    System.setProperty("sun.net.httpserver.nodelay", "true");
     dir = Files.createTempDirectory("mtls-bench");
     CertificateAuthority ca = CertificateAuthority.loadOrCreate(dir.resolve("ca"), "mesh.local", Duration.ofHours(24),
         Clock.systemUTC());
@@ -116,36 +104,29 @@ public class MtlsOverheadBenchmark {
     grpcServerIdentity = identity(ca, "grpc-payment");
     clientIdentity = identity(ca, "orders");
 
-    httpThreads = Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "bench-http");
-      t.setDaemon(true);
-      return t;
-    });
-    InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-    plainHttp = HttpServer.create(loopback, 0);
-    tlsHttp = HttpsServer.create(loopback, 0);
-    SSLContext serverTls = serverIdentity.sslContext();
-    tlsHttp.setHttpsConfigurator(new HttpsConfigurator(serverTls) {
+    // Jetty, one server with a plaintext and an mTLS connector (the JDK's HttpsServer adds ~35 ms to every
+    // new TLS connection, which would measure it rather than the handshake).
+    jetty = new org.eclipse.jetty.server.Server(new org.eclipse.jetty.util.thread.QueuedThreadPool(16, 4));
+    org.eclipse.jetty.util.ssl.SslContextFactory.Server ssl = new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
+    ssl.setSslContext(serverIdentity.sslContext());
+    ssl.setNeedClientAuth(true);
+    org.eclipse.jetty.server.ServerConnector plainConnector = new org.eclipse.jetty.server.ServerConnector(jetty);
+    org.eclipse.jetty.server.ServerConnector tlsConnector = new org.eclipse.jetty.server.ServerConnector(jetty, ssl);
+    for (org.eclipse.jetty.server.ServerConnector c : List.of(plainConnector, tlsConnector)) {
+      c.setHost("127.0.0.1");
+      c.setPort(0);
+      jetty.addConnector(c);
+    }
+    jetty.setHandler(new org.eclipse.jetty.server.Handler.Abstract() {
       @Override
-      public void configure(HttpsParameters params) {
-        SSLParameters p = serverTls.getDefaultSSLParameters();
-        p.setNeedClientAuth(true);
-        params.setSSLParameters(p);
+      public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
+          org.eclipse.jetty.util.Callback callback) {
+        response.setStatus(200);
+        response.write(true, java.nio.ByteBuffer.wrap(BODY), callback);
+        return true;
       }
     });
-    for (HttpServer s : List.of(plainHttp, tlsHttp)) {
-      s.createContext("/ping", exchange -> {
-        try (exchange; InputStream in = exchange.getRequestBody()) {
-          in.readAllBytes();
-          exchange.sendResponseHeaders(200, BODY.length);
-          try (OutputStream out = exchange.getResponseBody()) {
-            out.write(BODY);
-          }
-        }
-      });
-      s.setExecutor(httpThreads);
-      s.start();
-    }
+    jetty.start();
 
     ServerServiceDefinition echo = ServerServiceDefinition.builder("bench.Echo")
         .addMethod(ECHO, ServerCalls.asyncUnaryCall((req, out) -> {
@@ -158,13 +139,17 @@ public class MtlsOverheadBenchmark {
         MeshGrpc.serverCredentials(grpcServerIdentity, true)).addService(echo).build().start();
 
     StaticDiscovery discovery = StaticDiscovery.create()
-        .set("plain", List.of(Endpoint.of("127.0.0.1", plainHttp.getAddress().getPort())))
-        .set("payment", List.of(Endpoint.of("127.0.0.1", tlsHttp.getAddress().getPort())))
+        .set("plain", List.of(Endpoint.of("127.0.0.1", plainConnector.getLocalPort())))
+        .set("payment", List.of(Endpoint.of("127.0.0.1", tlsConnector.getLocalPort())))
         .set("grpc-plain", List.of(Endpoint.of("127.0.0.1", plainGrpc.getPort())))
         .set("grpc-payment", List.of(Endpoint.of("127.0.0.1", tlsGrpc.getPort())));
     mesh = Mesh.builder().discovery(discovery).openTelemetry(OpenTelemetry.noop()).build();
     plainClient = MeshOkHttp.client(mesh, new OkHttpClient());
     mtlsClient = MeshOkHttp.client(mesh, new OkHttpClient(), clientIdentity);
+    OkHttpClient noPool = new OkHttpClient.Builder()
+        .connectionPool(new okhttp3.ConnectionPool(0, 1, TimeUnit.MILLISECONDS)).build();
+    plainFreshClient = MeshOkHttp.client(mesh, noPool);
+    mtlsFreshClient = MeshOkHttp.client(mesh, noPool, clientIdentity);
     plainChannel = MeshGrpc.channel(mesh, "grpc-plain");
     mtlsChannel = grpcChannelTo("grpc-payment");
     // Fail fast rather than measure an error path; this also opens the connections.
@@ -194,9 +179,7 @@ public class MtlsOverheadBenchmark {
     }
     plainGrpc.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     tlsGrpc.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    plainHttp.stop(0);
-    tlsHttp.stop(0);
-    httpThreads.shutdownNow();
+    jetty.stop();
     mesh.close();
     serverIdentity.close();
     grpcServerIdentity.close();
@@ -229,12 +212,12 @@ public class MtlsOverheadBenchmark {
 
   @Benchmark
   public byte[] httpPlainNewConnection() throws IOException {
-    return call(plainClient, plainClose);
+    return call(plainFreshClient, plainRequest);
   }
 
   @Benchmark
   public byte[] httpMtlsNewConnection() throws IOException {
-    return call(mtlsClient, mtlsClose);
+    return call(mtlsFreshClient, mtlsRequest);
   }
 
   @Benchmark

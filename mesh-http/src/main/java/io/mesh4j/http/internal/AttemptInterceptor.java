@@ -41,6 +41,10 @@ public final class AttemptInterceptor extends MeshLayer {
   private static final TextMapSetter<Request.Builder> SETTER = (builder, key, value) -> builder.header(key, value);
 
 
+  /** One tag per service; a concurrent map read per attempt (the names are the mesh's services: bounded). */
+  private final java.util.concurrent.ConcurrentMap<String, MeshTarget> targets =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   public AttemptInterceptor(Mesh mesh) {
     super(mesh);
   }
@@ -100,6 +104,10 @@ public final class AttemptInterceptor extends MeshLayer {
     mesh.telemetry().propagator().inject(context, builder, SETTER);
 
     builder.header(MeshHeaders.ATTEMPT, attemptNumber == 1 ? "1" : Integer.toString(attemptNumber));
+    // The service the attempt is for, for the per-exchange peer check of mutual TLS (MeshTls); one
+    // instance per service, so tagging allocates nothing after the first attempt.
+    MeshTarget target = targets.get(service);
+    builder.tag(MeshTarget.class, target != null ? target : targets.computeIfAbsent(service, MeshTarget::new));
     Request attempt = builder.build();
 
     // The per-attempt timeout bounds connect, write and each read of this attempt through OkHttp's own

@@ -1,10 +1,10 @@
 package io.mesh4j.http.internal;
 
-import io.mesh4j.Mesh;
-import io.mesh4j.ServiceRuntime;
-import io.mesh4j.balance.EndpointStats;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.mesh4j.identity.WorkloadIdentity;
 import io.mesh4j.internal.identity.PeerIdentityTrustManager;
+import java.io.IOException;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -12,185 +12,231 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
+import java.util.Collections;
 import javax.net.ssl.HostnameVerifier;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSessionContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
+import okhttp3.Connection;
+import okhttp3.Interceptor;
+import okhttp3.Request;
+import okhttp3.Response;
 
 /**
- * Mutual TLS for the mesh's OkHttp client: the client presents its workload certificate, and a server
- * that is a mesh endpoint (its {@code host:port} is an endpoint of a service the mesh knows) must chain
- * to the mesh's trust bundle <em>and</em> name one of the services it is an endpoint of
- * ({@code spiffe://<trust-domain>/service/<name>}). Any other server is checked as before: the JDK's
- * default trust store and the application's host name verifier, so one client can still call hosts
- * outside the mesh.
+ * Mutual TLS for the mesh's OkHttp client. Decided by the <em>call</em>, not by the address:
  *
- * <p>Runs once per TLS handshake (connections are pooled), off the request path; it reads the runtimes'
- * immutable endpoint snapshots and the identity's current certificate.
+ * <ul>
+ *   <li>The handshake presents the workload certificate and accepts a chain that passes either the mesh's
+ *       roots or the base client's trust manager (the JDK's by default). It does not decide who the peer
+ *       is: addresses are not identities.</li>
+ *   <li>{@link #peerCheck()}, a network interceptor, runs before every exchange, on the connection the
+ *       exchange will use (new, pooled or resumed): a call the mesh routed to service S (tagged by the
+ *       attempt layer with {@link MeshTarget}) proceeds only if the connection's peer chain passes the
+ *       mesh's <em>current</em> roots and its certificate names S ({@code spiffe://<td>/service/S});
+ *       any other call proceeds only if the peer is <em>not</em> a mesh workload. Nothing of the request
+ *       is sent otherwise. The result is remembered per connection and service, so a pooled connection
+ *       costs one cache lookup.</li>
+ *   <li>Host names of mesh workloads are not checked ({@link #hostnameVerifier}: their certificates
+ *       name services, not hosts); other hosts keep the base client's verifier.</li>
+ *   <li>On every renewal the client's TLS sessions are invalidated, so resumed connections present the
+ *       new certificate.</li>
+ * </ul>
  */
 public final class MeshTls {
-  private final Mesh mesh;
+  private static final String UNKNOWN_AUTH = "UNKNOWN"; // what the JDK passes for TLS 1.3
+
   private final WorkloadIdentity identity;
-  private final X509ExtendedTrustManager platform;
-  private final TrustManager trust = new EndpointTrustManager();
+  private final X509TrustManager base;
+  private final SSLContext context;
+  private final X509TrustManager trust;
+  /** Connection to the service its peer was verified as; weak keys: gone with the connection. */
+  private final Cache<Connection, String> verified = Caffeine.newBuilder().weakKeys().maximumSize(10_000).build();
 
-  private MeshTls(Mesh mesh, WorkloadIdentity identity) throws GeneralSecurityException {
-    this.mesh = mesh;
+  private MeshTls(WorkloadIdentity identity, X509TrustManager base) throws GeneralSecurityException {
     this.identity = identity;
-    TrustManagerFactory f = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    f.init((KeyStore) null);
-    this.platform = (X509ExtendedTrustManager) Arrays.stream(f.getTrustManagers())
-        .filter(t -> t instanceof X509ExtendedTrustManager).findFirst()
-        .orElseThrow(() -> new GeneralSecurityException("no X509 trust manager in the platform"));
-  }
-
-  /** Mutual TLS for {@code mesh}'s endpoints with {@code identity}. */
-  public static MeshTls of(Mesh mesh, WorkloadIdentity identity) {
-    try {
-      return new MeshTls(mesh, identity);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("TLS for the mesh client: " + e.getMessage(), e);
-    }
-  }
-
-  /** A context presenting the identity and trusting as described above. */
-  public SSLContext sslContext() {
-    try {
-      SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(new KeyManager[] {identity.keyManager()}, new TrustManager[] {trust}, null);
-      return ctx;
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("TLS for the mesh client: " + e.getMessage(), e);
-    }
-  }
-
-  public X509TrustManager trustManager() {
-    return (X509TrustManager) trust;
+    this.base = base != null ? base : platformTrustManager();
+    this.trust = new EitherTrustManager();
+    this.context = SSLContext.getInstance("TLS");
+    context.init(new KeyManager[] {identity.keyManager()}, new TrustManager[] {trust}, null);
+    identity.addRenewalListener(this::invalidateSessions);
   }
 
   /**
-   * The host name verifier to give {@link MeshHostnameVerifier}: it is asked with a service name for a
-   * mesh endpoint (whose certificate the trust manager has already matched to it) and with the host
-   * otherwise, which goes to {@code application}'s verifier.
+   * Mutual TLS with {@code identity}; {@code base} is the base client's trust manager for hosts outside the
+   * mesh (null: the JDK's).
+   */
+  public static MeshTls of(WorkloadIdentity identity, X509TrustManager base) {
+    try {
+      return new MeshTls(identity, base);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("TLS for the mesh client: " + e.getMessage(), e);
+    }
+  }
+
+  private static X509TrustManager platformTrustManager() throws GeneralSecurityException {
+    TrustManagerFactory f = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    f.init((KeyStore) null);
+    return (X509TrustManager) Arrays.stream(f.getTrustManagers()).filter(t -> t instanceof X509TrustManager)
+        .findFirst().orElseThrow(() -> new GeneralSecurityException("no X509 trust manager in the platform"));
+  }
+
+  public SSLContext sslContext() {
+    return context;
+  }
+
+  public X509TrustManager trustManager() {
+    return trust;
+  }
+
+  private void invalidateSessions() {
+    SSLSessionContext sessions = context.getClientSessionContext();
+    for (byte[] id : Collections.list(sessions.getIds())) {
+      SSLSession s = sessions.getSession(id);
+      if (s != null) {
+        s.invalidate();
+      }
+    }
+  }
+
+  /** Whether {@code chain} passes the mesh's current roots. */
+  private boolean meshChain(X509Certificate[] chain) {
+    try {
+      identity.trustManager().checkServerTrusted(chain, UNKNOWN_AUTH);
+      return true;
+    } catch (CertificateException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Host names of mesh workloads are not checked (the per-exchange check names the service); any other
+   * peer goes to {@code application}'s verifier.
    */
   public HostnameVerifier hostnameVerifier(HostnameVerifier application) {
-    return (name, session) -> {
-      String want = prefix();
-      if (want != null) {
-        try {
-          Certificate[] peer = session.getPeerCertificates();
-          if (peer.length > 0 && peer[0] instanceof X509Certificate leaf
-              && (want + name).equals(PeerIdentityTrustManager.uriSan(leaf))) {
-            return true;
-          }
-        } catch (SSLPeerUnverifiedException | CertificateParsingException e) {
-          // not a mesh certificate: the application's verifier decides
-        }
-      }
-      return application.verify(name, session);
+    return (host, session) -> {
+      X509Certificate[] chain = chainOf(session);
+      return (chain != null && meshChain(chain)) || application.verify(host, session);
     };
   }
 
-  /** {@code spiffe://<trust-domain>/service/}, from the identity's current certificate; null before it has one. */
-  private String prefix() {
+  private static X509Certificate[] chainOf(SSLSession session) {
+    try {
+      Certificate[] peer = session.getPeerCertificates();
+      return Arrays.stream(peer).allMatch(c -> c instanceof X509Certificate)
+          ? Arrays.copyOf(peer, peer.length, X509Certificate[].class) : null;
+    } catch (SSLPeerUnverifiedException e) {
+      return null;
+    }
+  }
+
+  /** The network interceptor checking each exchange's peer against the service it is for. */
+  public Interceptor peerCheck() {
+    return chain -> {
+      Request request = chain.request();
+      Connection connection = chain.connection();
+      if (connection != null && connection.handshake() != null) {
+        MeshTarget target = request.tag(MeshTarget.class);
+        String want = target == null ? "" : target.service();
+        if (!want.equals(verified.getIfPresent(connection))) {
+          check(connection, target);
+          verified.put(connection, want);
+        }
+      }
+      return chain.proceed(request);
+    };
+  }
+
+  private void check(Connection connection, MeshTarget target) throws IOException {
+    Socket socket = connection.socket();
+    X509Certificate[] chain = socket instanceof SSLSocket ssl ? chainOf(ssl.getSession()) : null;
+    String peer = connection.route().socketAddress().toString();
+    boolean mesh = chain != null && meshChain(chain);
+    if (target == null) {
+      if (mesh) {
+        throw new SSLPeerUnverifiedException("peer " + peer + " presented a mesh workload certificate ("
+            + san(chain) + ") but was called as a host outside the mesh (expected: call mesh services by their"
+            + " service name)");
+      }
+      return;
+    }
+    String prefix = prefix();
+    String want = prefix + target.service();
+    if (!mesh) {
+      throw new SSLPeerUnverifiedException("peer " + peer + " of service '" + target.service() + "' presented"
+          + " a certificate that does not chain to the mesh's roots (expected: " + want + ")");
+    }
+    String got = san(chain);
+    if (!want.equals(got)) {
+      throw new SSLPeerUnverifiedException("peer " + peer + " presented " + got + " (expected: " + want
+          + ", the service it was called as)");
+    }
+  }
+
+  private static String san(X509Certificate[] chain) {
+    try {
+      String s = PeerIdentityTrustManager.uriSan(chain[0]);
+      return s == null ? "no SPIFFE ID" : s;
+    } catch (CertificateParsingException e) {
+      return "an unreadable name";
+    }
+  }
+
+  /** {@code spiffe://<trust-domain>/service/}, from the identity's current certificate. */
+  private String prefix() throws SSLPeerUnverifiedException {
     var id = identity.status().spiffeId();
     if (id == null) {
-      return null;
+      throw new SSLPeerUnverifiedException("this client has no workload certificate yet (expected: an identity"
+          + " started before calling: " + identity.status().lastError() + ")");
     }
     String s = id.toString();
     return s.substring(0, s.indexOf("/service/") + "/service/".length());
   }
 
-  /** The services {@code host:port} is an endpoint of. */
-  private List<String> servicesAt(String host, int port) {
-    List<String> names = new ArrayList<>(1);
-    for (ServiceRuntime rt : mesh.services()) {
-      for (EndpointStats e : rt.endpoints()) {
-        if (e.endpoint().port() == port && e.endpoint().host().equals(host)) {
-          names.add(rt.name());
-          break;
-        }
-      }
-    }
-    return names;
-  }
-
-  private final class EndpointTrustManager extends X509ExtendedTrustManager {
-    private void checkServer(X509Certificate[] chain, String authType, String host, int port, Runnable platformCheck)
-        throws CertificateException {
-      List<String> services = host == null ? List.of() : servicesAt(host, port);
-      if (services.isEmpty()) {
-        platformCheck.run();
+  /** Accepts a server chain that passes the mesh's roots or the base trust manager. */
+  private final class EitherTrustManager extends X509ExtendedTrustManager {
+    private void check(X509Certificate[] chain, String authType, CheckBase baseCheck) throws CertificateException {
+      if (meshChain(chain)) {
         return;
       }
-      // A mesh endpoint: the mesh's roots only, then the workload it must be.
-      identity.trustManager().checkServerTrusted(chain, authType);
-      String want = prefix();
-      String got = chain == null || chain.length == 0 ? null : PeerIdentityTrustManager.uriSan(chain[0]);
-      for (String s : services) {
-        if (want != null && (want + s).equals(got)) {
-          return;
-        }
-      }
-      throw new CertificateException("peer " + host + ":" + port + " presented " + (got == null ? "no SPIFFE ID"
-          : got) + " (expected: " + (want == null ? "spiffe://<trust-domain>/service/" : want)
-          + String.join(" or ", services) + ", the service it is an endpoint of)");
+      baseCheck.run();
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
         throws CertificateException {
-      String host = null;
-      int port = socket == null ? -1 : socket.getPort();
-      if (socket instanceof SSLSocket ssl && ssl.getHandshakeSession() != null) {
-        SSLSession s = ssl.getHandshakeSession();
-        host = s.getPeerHost();
-        port = s.getPeerPort();
-      }
-      CertificateException[] failed = new CertificateException[1];
-      checkServer(chain, authType, host, port, () -> {
-        try {
-          platform.checkServerTrusted(chain, authType, socket);
-        } catch (CertificateException e) {
-          failed[0] = e;
+      check(chain, authType, () -> {
+        if (base instanceof X509ExtendedTrustManager x) {
+          x.checkServerTrusted(chain, authType, socket);
+        } else {
+          base.checkServerTrusted(chain, authType);
         }
       });
-      if (failed[0] != null) {
-        throw failed[0];
-      }
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
         throws CertificateException {
-      String host = engine == null ? null : engine.getPeerHost();
-      int port = engine == null ? -1 : engine.getPeerPort();
-      CertificateException[] failed = new CertificateException[1];
-      checkServer(chain, authType, host, port, () -> {
-        try {
-          platform.checkServerTrusted(chain, authType, engine);
-        } catch (CertificateException e) {
-          failed[0] = e;
+      check(chain, authType, () -> {
+        if (base instanceof X509ExtendedTrustManager x) {
+          x.checkServerTrusted(chain, authType, engine);
+        } else {
+          base.checkServerTrusted(chain, authType);
         }
       });
-      if (failed[0] != null) {
-        throw failed[0];
-      }
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-      platform.checkServerTrusted(chain, authType); // no peer to look up: not a mesh endpoint as far as we know
+      check(chain, authType, () -> base.checkServerTrusted(chain, authType));
     }
 
     @Override
@@ -210,13 +256,19 @@ public final class MeshTls {
       throw new CertificateException("the mesh client's trust manager checks servers only");
     }
 
+    /** Read at every call: a new root in the mesh's bundle counts at once. */
     @Override
     public X509Certificate[] getAcceptedIssuers() {
       X509Certificate[] mesh = identity.trustManager().getAcceptedIssuers();
-      X509Certificate[] jdk = platform.getAcceptedIssuers();
-      X509Certificate[] all = Arrays.copyOf(mesh, mesh.length + jdk.length);
-      System.arraycopy(jdk, 0, all, mesh.length, jdk.length);
+      X509Certificate[] other = base.getAcceptedIssuers();
+      X509Certificate[] all = Arrays.copyOf(mesh, mesh.length + other.length);
+      System.arraycopy(other, 0, all, mesh.length, other.length);
       return all;
     }
+  }
+
+  @FunctionalInterface
+  private interface CheckBase {
+    void run() throws CertificateException;
   }
 }
