@@ -56,7 +56,7 @@ public final class MeshOkHttp {
    */
   public static OkHttpClient client(Mesh mesh, OkHttpClient base) {
     Objects.requireNonNull(base, "base");
-    return install(mesh, base.newBuilder(), base).build();
+    return install(mesh, base.newBuilder(), base, true).build();
   }
 
   /**
@@ -70,7 +70,10 @@ public final class MeshOkHttp {
    *
    * <p>Replaces {@code base}'s SSL socket factory, and sets {@code TCP_NODELAY} on its sockets (as gRPC
    * does): with Nagle's algorithm the client's last TLS 1.3 flight waits for a delayed ACK, ~40 ms per new
-   * connection. Certificate pinning ({@code CertificatePinner}) is not supported for mesh services.
+   * connection. Certificate pinning ({@code CertificatePinner}) is not supported for mesh services, and
+   * the client has no response cache (cached responses would skip the per-exchange check). Mesh services
+   * called over {@code http://} are refused: use a client without an identity for plaintext services.
+   * Make one such client per identity and keep it (each registers a renewal listener on the identity).
    */
   public static OkHttpClient client(Mesh mesh, OkHttpClient base, WorkloadIdentity identity) {
     Objects.requireNonNull(base, "base");
@@ -82,18 +85,25 @@ public final class MeshOkHttp {
         .sslSocketFactory(tls.sslContext().getSocketFactory(), tls.trustManager())
         .hostnameVerifier(tls.hostnameVerifier(base.hostnameVerifier()))
         // who the peer is, decided per exchange by the service the call was routed to (MeshTls)
-        .addNetworkInterceptor(tls.peerCheck());
-    return install(mesh, b, b.build()).build();
+        .addNetworkInterceptor(tls.peerCheck())
+        // cached responses are keyed by the endpoint's address and would skip that check
+        .cache(null);
+    return install(mesh, b, b.build(), false).build();
   }
 
   /** Adds the mesh to {@code builder} and returns it, for applications that still configure their client. */
   public static OkHttpClient.Builder decorate(Mesh mesh, OkHttpClient.Builder builder) {
     Objects.requireNonNull(builder, "builder");
     // The builder does not expose its event-listener factory; a built client does.
-    return install(mesh, builder, builder.build());
+    return install(mesh, builder, builder.build(), true);
   }
 
-  private static OkHttpClient.Builder install(Mesh mesh, OkHttpClient.Builder builder, OkHttpClient current) {
+  /**
+   * @param addressVerifier whether to verify mesh endpoints' certificates against the service names at their
+   *     address ({@link MeshHostnameVerifier}); not with an identity, where MeshTls decides per call
+   */
+  private static OkHttpClient.Builder install(Mesh mesh, OkHttpClient.Builder builder, OkHttpClient current,
+      boolean addressVerifier) {
     Objects.requireNonNull(mesh, "mesh");
     for (okhttp3.Interceptor i : current.interceptors()) {
       if (i instanceof TracingInterceptor) {
@@ -113,7 +123,8 @@ public final class MeshOkHttp {
     // Redirects are followed by the mesh (RedirectInterceptor), above routing, so OkHttp's own following
     // (below the mesh, on the endpoint's address) is off in both clients.
     // Certificates of mesh endpoints are verified against the service name, not the endpoint's address.
-    MeshHostnameVerifier verifier = new MeshHostnameVerifier(mesh, current.hostnameVerifier());
+    javax.net.ssl.HostnameVerifier verifier = addressVerifier
+        ? new MeshHostnameVerifier(mesh, current.hostnameVerifier()) : current.hostnameVerifier();
     OkHttpClient attemptClient = attempts.addInterceptor(attempt).dispatcher(dispatcher).followRedirects(false)
         .hostnameVerifier(verifier).build();
     return builder

@@ -47,8 +47,10 @@ import okhttp3.Response;
  *       costs one cache lookup.</li>
  *   <li>Host names of mesh workloads are not checked ({@link #hostnameVerifier}: their certificates
  *       name services, not hosts); other hosts keep the base client's verifier.</li>
+ *   <li>A call the mesh routed to a service over plaintext is refused: a client with an identity talks to
+ *       mesh services over mutual TLS only (a redirect down to {@code http://} included).</li>
  *   <li>On every renewal the client's TLS sessions are invalidated, so resumed connections present the
- *       new certificate.</li>
+ *       new certificate, and pooled connections are checked again against the roots as they are then.</li>
  * </ul>
  */
 public final class MeshTls {
@@ -98,6 +100,7 @@ public final class MeshTls {
   }
 
   private void invalidateSessions() {
+    verified.invalidateAll(); // pooled connections are checked again, against the roots as they are now
     SSLSessionContext sessions = context.getClientSessionContext();
     for (byte[] id : Collections.list(sessions.getIds())) {
       SSLSession s = sessions.getSession(id);
@@ -143,26 +146,45 @@ public final class MeshTls {
     return chain -> {
       Request request = chain.request();
       Connection connection = chain.connection();
+      MeshTarget target = request.tag(MeshTarget.class);
       if (connection != null && connection.handshake() != null) {
-        MeshTarget target = request.tag(MeshTarget.class);
         String want = target == null ? "" : target.service();
         if (!want.equals(verified.getIfPresent(connection))) {
-          check(connection, target);
+          check(connection, request, target);
           verified.put(connection, want);
         }
+      } else if (target != null) {
+        // A client with an identity talks to mesh services over mutual TLS only: no cleartext call (and no
+        // redirect down to http://) reaches an endpoint nobody checked.
+        throw new MeshTlsException("service '" + target.service() + "' called over plaintext "
+            + request.url().scheme() + "://" + hostPort(request) + " by a client with a mesh identity"
+            + " (expected: https://" + target.service() + "/...; use a client without an identity for"
+            + " plaintext services)");
       }
       return chain.proceed(request);
     };
   }
 
-  private void check(Connection connection, MeshTarget target) throws IOException {
+  private static String hostPort(Request request) {
+    String host = request.url().host();
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + request.url().port();
+  }
+
+  private void check(Connection connection, Request request, MeshTarget target) throws IOException {
     Socket socket = connection.socket();
     X509Certificate[] chain = socket instanceof SSLSocket ssl ? chainOf(ssl.getSession()) : null;
-    String peer = connection.route().socketAddress().toString();
-    boolean mesh = chain != null && meshChain(chain);
+    String peer = hostPort(request);
+    if (chain == null) {
+      if (target != null) {
+        throw new MeshTlsException("peer " + peer + " of service '" + target.service() + "' presented no"
+            + " certificate chain (expected: " + prefix() + target.service() + ")");
+      }
+      return;
+    }
+    boolean mesh = meshChain(chain);
     if (target == null) {
       if (mesh) {
-        throw new SSLPeerUnverifiedException("peer " + peer + " presented a mesh workload certificate ("
+        throw new MeshTlsException("peer " + peer + " presented a mesh workload certificate ("
             + san(chain) + ") but was called as a host outside the mesh (expected: call mesh services by their"
             + " service name)");
       }
@@ -171,12 +193,12 @@ public final class MeshTls {
     String prefix = prefix();
     String want = prefix + target.service();
     if (!mesh) {
-      throw new SSLPeerUnverifiedException("peer " + peer + " of service '" + target.service() + "' presented"
+      throw new MeshTlsException("peer " + peer + " of service '" + target.service() + "' presented"
           + " a certificate that does not chain to the mesh's roots (expected: " + want + ")");
     }
     String got = san(chain);
     if (!want.equals(got)) {
-      throw new SSLPeerUnverifiedException("peer " + peer + " presented " + got + " (expected: " + want
+      throw new MeshTlsException("peer " + peer + " presented " + got + " (expected: " + want
           + ", the service it was called as)");
     }
   }
@@ -191,10 +213,10 @@ public final class MeshTls {
   }
 
   /** {@code spiffe://<trust-domain>/service/}, from the identity's current certificate. */
-  private String prefix() throws SSLPeerUnverifiedException {
+  private String prefix() throws MeshTlsException {
     var id = identity.status().spiffeId();
     if (id == null) {
-      throw new SSLPeerUnverifiedException("this client has no workload certificate yet (expected: an identity"
+      throw new MeshTlsException("this client has no workload certificate yet (expected: an identity"
           + " started before calling: " + identity.status().lastError() + ")");
     }
     String s = id.toString();
@@ -264,6 +286,18 @@ public final class MeshTls {
       X509Certificate[] all = Arrays.copyOf(mesh, mesh.length + other.length);
       System.arraycopy(other, 0, all, mesh.length, other.length);
       return all;
+    }
+  }
+
+  /**
+   * A mesh peer failed the identity check, or a mesh service was called in cleartext: nothing of the
+   * request was sent.
+   */
+  public static final class MeshTlsException extends SSLPeerUnverifiedException {
+    private static final long serialVersionUID = 1L;
+
+    MeshTlsException(String message) {
+      super(message);
     }
   }
 

@@ -264,6 +264,12 @@ class MutualTlsAuthorizationIT {
       orders.connectionPool().evictAll();
     }
     assertThat(served).as("no request for payment was sent to the impostor").hasValue(1);
+    // And no mesh call in cleartext from a client with an identity (nobody would check who answers).
+    assertThatThrownBy(() -> orders.newCall(new Request.Builder().url("http://billing/bill").build()).execute()
+        .close()).isInstanceOf(IOException.class)
+        .satisfies(e -> assertThat(causes(e)).contains("service 'billing' called over plaintext http://127.0.0.1:",
+            "(expected: https://billing/...; use a client without an identity for plaintext services)"));
+    assertThat(served).hasValue(1);
   }
 
   private static String causes(Throwable t) {
