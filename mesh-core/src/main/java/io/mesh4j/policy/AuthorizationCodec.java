@@ -5,9 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.mesh4j.internal.JsonText;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -27,7 +25,7 @@ final class AuthorizationCodec {
       v.add("authorization", a.getNodeType().toString().toLowerCase() + " (expected: an object)");
       return AuthorizationPolicy.NONE;
     }
-    unknownFields(a, "authorization", FIELDS, v);
+    PolicyCodec.unknownFields(a, "authorization", FIELDS, v);
     AuthorizationPolicy.Mode mode = AuthorizationPolicy.Mode.ENFORCE;
     JsonNode m = a.get("mode");
     if (m != null && !m.isNull()) {
@@ -47,7 +45,7 @@ final class AuthorizationCodec {
           v.add(p, r.getNodeType().toString().toLowerCase() + " (expected: an object)");
           continue;
         }
-        unknownFields(r, p, RULE_FIELDS, v);
+        PolicyCodec.unknownFields(r, p, RULE_FIELDS, v);
         String name = text(r, p, "name", v);
         names.add(name);
         String actionText = text(r, p, "action", v);
@@ -55,10 +53,10 @@ final class AuthorizationCodec {
         if (actionText != null && action == null) {
           v.add(p + ".action", JsonText.shown(actionText) + " (expected: allow or deny)");
         }
-        List<String> from = strings(r, p, "from", v);
-        Set<String> methods = new TreeSet<>(strings(r, p, "methods", v));
-        List<String> paths = strings(r, p, "paths", v);
-        List<String> grpc = strings(r, p, "grpc", v);
+        List<String> from = PolicyCodec.strings(r, p, "from", v);
+        Set<String> methods = new TreeSet<>(PolicyCodec.strings(r, p, "methods", v));
+        List<String> paths = PolicyCodec.strings(r, p, "paths", v);
+        List<String> grpc = PolicyCodec.strings(r, p, "grpc", v);
         int before = v.size();
         AuthorizationRule.validate(name, action, from, methods, paths, grpc, p, v);
         if (v.size() == before && v.isEmpty()) {
@@ -110,35 +108,5 @@ final class AuthorizationCodec {
       return null;
     }
     return n.asText();
-  }
-
-  private static List<String> strings(JsonNode r, String p, String field, Violations v) {
-    JsonNode n = r.get(field);
-    if (n == null || n.isNull()) {
-      return List.of();
-    }
-    List<String> out = new ArrayList<>();
-    if (!n.isArray()) {
-      v.add(p + "." + field, JsonText.shown(n) + " (expected: an array of strings)");
-      return out;
-    }
-    for (JsonNode e : n) {
-      if (e.isTextual()) {
-        out.add(e.asText());
-      } else {
-        v.add(p + "." + field, JsonText.shown(e) + " (expected: a string)");
-      }
-    }
-    return out;
-  }
-
-  private static void unknownFields(JsonNode node, String path, Set<String> known, Violations v) {
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-      String f = it.next().getKey();
-      if (!known.contains(f)) {
-        v.add(Violations.join(path, JsonText.key(f)), "unknown field (expected one of: "
-            + String.join(", ", new TreeSet<>(known)) + ")");
-      }
-    }
   }
 }

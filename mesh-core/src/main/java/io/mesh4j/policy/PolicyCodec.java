@@ -314,7 +314,7 @@ public final class PolicyCodec {
     return routes;
   }
 
-  private static List<String> strings(JsonNode section, String path, String field, Violations v) {
+  static List<String> strings(JsonNode section, String path, String field, Violations v) {
     JsonNode n = section == null ? null : section.get(field);
     if (n == null || n.isNull()) {
       return List.of();
@@ -499,7 +499,7 @@ public final class PolicyCodec {
     return n;
   }
 
-  private static void unknownFields(JsonNode node, String path, Set<String> known, Violations v) {
+  static void unknownFields(JsonNode node, String path, Set<String> known, Violations v) {
     for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
       String f = it.next().getKey();
       if (!known.contains(f)) {
