@@ -56,7 +56,7 @@ public final class MeshOkHttp {
    */
   public static OkHttpClient client(Mesh mesh, OkHttpClient base) {
     Objects.requireNonNull(base, "base");
-    return install(mesh, base.newBuilder(), base, true).build();
+    return install(mesh, base.newBuilder(), base, false).build();
   }
 
   /**
@@ -88,22 +88,23 @@ public final class MeshOkHttp {
         .addNetworkInterceptor(tls.peerCheck())
         // cached responses are keyed by the endpoint's address and would skip that check
         .cache(null);
-    return install(mesh, b, b.build(), false).build();
+    return install(mesh, b, b.build(), true).build();
   }
 
   /** Adds the mesh to {@code builder} and returns it, for applications that still configure their client. */
   public static OkHttpClient.Builder decorate(Mesh mesh, OkHttpClient.Builder builder) {
     Objects.requireNonNull(builder, "builder");
     // The builder does not expose its event-listener factory; a built client does.
-    return install(mesh, builder, builder.build(), true);
+    return install(mesh, builder, builder.build(), false);
   }
 
   /**
-   * @param addressVerifier whether to verify mesh endpoints' certificates against the service names at their
-   *     address ({@link MeshHostnameVerifier}); not with an identity, where MeshTls decides per call
+   * @param meshTls whether the client has mutual TLS ({@link MeshTls}): then attempts are tagged with their
+   *     service for its per-exchange check, and certificates are not matched to services by address
+   *     ({@link MeshHostnameVerifier}), which MeshTls replaces
    */
   private static OkHttpClient.Builder install(Mesh mesh, OkHttpClient.Builder builder, OkHttpClient current,
-      boolean addressVerifier) {
+      boolean meshTls) {
     Objects.requireNonNull(mesh, "mesh");
     for (okhttp3.Interceptor i : current.interceptors()) {
       if (i instanceof TracingInterceptor) {
@@ -111,7 +112,7 @@ public final class MeshOkHttp {
       }
     }
     CallContexts contexts = new CallContexts();
-    AttemptInterceptor attempt = new AttemptInterceptor(mesh);
+    AttemptInterceptor attempt = new AttemptInterceptor(mesh, meshTls);
     // Hedged attempts run as calls of their own: on the application's client with only the attempt
     // layer, and a dispatcher of their own (same threads) so OkHttp's 5-per-host limit does not
     // throttle backups.
@@ -123,8 +124,8 @@ public final class MeshOkHttp {
     // Redirects are followed by the mesh (RedirectInterceptor), above routing, so OkHttp's own following
     // (below the mesh, on the endpoint's address) is off in both clients.
     // Certificates of mesh endpoints are verified against the service name, not the endpoint's address.
-    javax.net.ssl.HostnameVerifier verifier = addressVerifier
-        ? new MeshHostnameVerifier(mesh, current.hostnameVerifier()) : current.hostnameVerifier();
+    javax.net.ssl.HostnameVerifier verifier = meshTls
+        ? current.hostnameVerifier() : new MeshHostnameVerifier(mesh, current.hostnameVerifier());
     OkHttpClient attemptClient = attempts.addInterceptor(attempt).dispatcher(dispatcher).followRedirects(false)
         .hostnameVerifier(verifier).build();
     return builder

@@ -41,12 +41,21 @@ public final class AttemptInterceptor extends MeshLayer {
   private static final TextMapSetter<Request.Builder> SETTER = (builder, key, value) -> builder.header(key, value);
 
 
-  /** One tag per service; a concurrent map read per attempt (the names are the mesh's services: bounded). */
-  private final java.util.concurrent.ConcurrentMap<String, MeshTarget> targets =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  /**
+   * One tag per service, or null when the client has no mutual TLS to check (then attempts are not
+   * tagged: nothing is added to the plaintext path). A concurrent map read per attempt; the names are
+   * the mesh's services: bounded.
+   */
+  private final java.util.concurrent.ConcurrentMap<String, MeshTarget> targets;
 
   public AttemptInterceptor(Mesh mesh) {
+    this(mesh, false);
+  }
+
+  /** @param tagTargets whether to tag attempts with their service, for {@link MeshTls#peerCheck()} */
+  public AttemptInterceptor(Mesh mesh, boolean tagTargets) {
     super(mesh);
+    this.targets = tagTargets ? new java.util.concurrent.ConcurrentHashMap<>() : null;
   }
 
   @Override
@@ -106,8 +115,10 @@ public final class AttemptInterceptor extends MeshLayer {
     builder.header(MeshHeaders.ATTEMPT, attemptNumber == 1 ? "1" : Integer.toString(attemptNumber));
     // The service the attempt is for, for the per-exchange peer check of mutual TLS (MeshTls); one
     // instance per service, so tagging allocates nothing after the first attempt.
-    MeshTarget target = targets.get(service);
-    builder.tag(MeshTarget.class, target != null ? target : targets.computeIfAbsent(service, MeshTarget::new));
+    if (targets != null) {
+      MeshTarget target = targets.get(service);
+      builder.tag(MeshTarget.class, target != null ? target : targets.computeIfAbsent(service, MeshTarget::new));
+    }
     Request attempt = builder.build();
 
     // The per-attempt timeout bounds connect, write and each read of this attempt through OkHttp's own
